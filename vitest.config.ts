@@ -8,6 +8,9 @@ export default defineConfig({
       miniflare: {
         bindings: {
           WECHAT_TOKEN: "testtoken123",
+          WECHAT_APPID: "wx0123456789abcdef",
+          WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
+          WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
         },
       },
     }),

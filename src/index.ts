@@ -1,5 +1,8 @@
-export default {
-  async fetch() {
-    return new Response("ok");
-  },
-} satisfies ExportedHandler;
+/**
+ * The deployed Worker: the framework around the demo bot. To run your own bot, build a
+ * WeChatRouter<BotContext> (see src/bot/parrot.ts) and pass it to createWorker instead.
+ */
+import { parrot } from "./bot/parrot";
+import { createWorker } from "./worker";
+
+export default createWorker(parrot);

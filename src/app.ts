@@ -1,0 +1,36 @@
+/**
+ * The Worker's HTTP surface: configuration first, then one sub-app per concern.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env";
+import type { BotContext } from "./bot/context";
+import { callbackRoutes } from "./callback/route";
+import { loadConfig } from "./config";
+import { describeError, log } from "./log";
+import type { WeChatRouter } from "./wechat/router";
+
+export function createApp(bot: WeChatRouter<BotContext>) {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const result = loadConfig(c.env);
+    if (!result.ok) {
+      log.error("config.invalid", { reason: result.reason });
+      return c.json({ error: result.reason }, 503);
+    }
+    c.set("config", result.config);
+    await next();
+  });
+
+  app.route("/wechat", callbackRoutes(bot));
+
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.notFound((c) => c.json({ error: "not found" }, 404));
+  app.onError((error, c) => {
+    log.error("request.failed", { path: new URL(c.req.url).pathname, error: describeError(error) });
+    return c.json({ error: "internal error" }, 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * Reads a request body with a size cap, without trusting Content-Length or Content-Type.
+ * WeChat's pushes are a few KB (compatible mode about three times that).
+ */
+export const MAX_PUSH_BYTES = 64 * 1024;
+
+export type BodyResult =
+  { ok: true; text: string } | { ok: false; status: 400 | 413; reason: string };
+
+export async function readBoundedText(
+  request: Request,
+  limit = MAX_PUSH_BYTES,
+): Promise<BodyResult> {
+  const declared = Number(request.headers.get("content-length") ?? "");
+  if (Number.isFinite(declared) && declared > limit) {
+    return { ok: false, status: 413, reason: `body exceeds ${limit} bytes` };
+  }
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return { ok: false, status: 413, reason: `body exceeds ${limit} bytes` };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return {
+      ok: true,
+      text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes),
+    };
+  } catch {
+    return { ok: false, status: 400, reason: "body is not valid UTF-8" };
+  }
+}

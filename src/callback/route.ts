@@ -1,0 +1,64 @@
+/**
+ * `/wechat`: the URL configured as the account's 服务器地址(URL).
+ *
+ * GET answers WeChat's URL verification with the plain echostr (in every encryption mode).
+ * POST opens the push (signature, replay window, decryption), runs the bot, and seals the reply.
+ * Bad input gets a 4xx with a one-line reason and never reaches a handler.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import type { BotContext } from "../bot/context";
+import { log } from "../log";
+import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
+import { NO_REPLY_BODY } from "../wechat/reply";
+import type { WeChatRouter } from "../wechat/router";
+import { readBoundedText } from "./read-body";
+import { answerPush } from "./answer-push";
+
+const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
+  "bad-request": 400,
+  unauthorized: 401,
+  "not-configured": 503,
+};
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+function plain(text: string, status: 200 | 400 | 401 | 413 | 503 = 200) {
+  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+export function callbackRoutes(bot: WeChatRouter<BotContext>) {
+  const app = new Hono<AppEnv>();
+
+  app.get("/", async (c) => {
+    const config = c.var.config;
+    const query = c.req.query();
+    if (query.echostr === undefined) return plain("missing echostr", 400);
+    // The URL check is replayable by nature (it carries no body); a stale timestamp is still refused.
+    const failure = await verifyRequestSignature(query, config, nowSeconds());
+    if (failure) return plain(failure.reason, STATUS[failure.kind]);
+    return plain(query.echostr);
+  });
+
+  app.post("/", async (c) => {
+    const config = c.var.config;
+    const body = await readBoundedText(c.req.raw);
+    if (!body.ok) return plain(body.reason, body.status);
+    const now = nowSeconds();
+    const push = await openPush(c.req.query(), body.text, config, now);
+    if (!push.ok) {
+      log.warn("push.rejected", { reason: push.reason, kind: push.kind });
+      return plain(push.reason, STATUS[push.kind]);
+    }
+    const replyXml = await answerPush(bot, push, {
+      env: c.env,
+      config,
+      waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    });
+    if (replyXml === undefined) return plain(NO_REPLY_BODY);
+    const sealed = await sealReply(replyXml, push, config, nowSeconds());
+    return new Response(sealed, { headers: { "content-type": "application/xml; charset=utf-8" } });
+  });
+
+  return app;
+}

@@ -1,0 +1,144 @@
+/**
+ * Reads and validates the Worker's variables once per env object.
+ *
+ * A malformed variable makes every endpoint answer 503 with a one-line reason naming it (the
+ * only 5xx the Worker produces on purpose); a missing optional one only fails the endpoints that
+ * need it (see `requireSetting`). Reasons never include a variable's value.
+ */
+import type { Env } from "./env";
+import { isValidEncodingAESKey } from "./wechat/message-crypt";
+
+export interface WeChatConfig {
+  token: string;
+  appId?: string;
+  appSecret?: string;
+  encodingAESKey?: string;
+  /** Without a trailing slash; may carry a path prefix (a proxy). */
+  apiBase: string;
+  adminKey?: string;
+  /** Normalised origins (scheme://host[:port]); "*" may appear, and is honoured for CORS only. */
+  allowedOrigins: string[];
+  timestampToleranceSeconds: number;
+}
+
+export type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
+
+export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
+const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
+
+function setting(env: Env, name: keyof Env): string | undefined {
+  const value = env[name];
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+class ConfigError extends Error {}
+
+function check(value: string | undefined, pattern: RegExp, name: string, rule: string) {
+  if (value !== undefined && !pattern.test(value)) throw new ConfigError(`${name} must be ${rule}`);
+  return value;
+}
+
+export function parseBaseUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an http:// or https:// URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(`${name} must be an http:// or https:// URL`);
+  }
+  if (url.search || url.hash) throw new ConfigError(`${name} must not carry a query or fragment`);
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+export function parseOrigins(value: string | undefined, name: string): string[] {
+  if (value === undefined) return [];
+  return value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")
+    .map((entry) => {
+      if (entry === "*") return entry;
+      try {
+        const url = new URL(entry);
+        if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+        return url.origin;
+      } catch {
+        throw new ConfigError(`${name} must be comma-separated http(s) origins`);
+      }
+    });
+}
+
+function parseConfig(env: Env): WeChatConfig {
+  const token = setting(env, "WECHAT_TOKEN");
+  if (token === undefined) throw new ConfigError("WECHAT_TOKEN is not set");
+  check(token, /^[A-Za-z0-9]{3,32}$/, "WECHAT_TOKEN", "3-32 letters and digits");
+  const appId = check(
+    setting(env, "WECHAT_APPID"),
+    /^wx[0-9a-f]{16}$/i,
+    "WECHAT_APPID",
+    "wx followed by 16 hex digits",
+  );
+  const appSecret = check(
+    setting(env, "WECHAT_APPSECRET"),
+    /^[0-9a-f]{32}$/i,
+    "WECHAT_APPSECRET",
+    "32 hex digits",
+  );
+  const encodingAESKey = setting(env, "WECHAT_ENCODING_AES_KEY");
+  if (encodingAESKey !== undefined && !isValidEncodingAESKey(encodingAESKey)) {
+    throw new ConfigError("WECHAT_ENCODING_AES_KEY must be 43 base64 characters");
+  }
+  const apiBaseSetting = setting(env, "WECHAT_API_BASE");
+  const apiBase = apiBaseSetting
+    ? parseBaseUrl(apiBaseSetting, "WECHAT_API_BASE")
+    : DEFAULT_API_BASE;
+  const toleranceSetting = setting(env, "WECHAT_TIMESTAMP_TOLERANCE");
+  check(toleranceSetting, /^\d{1,7}$/, "WECHAT_TIMESTAMP_TOLERANCE", "a whole number of seconds");
+  return {
+    token,
+    ...(appId ? { appId } : {}),
+    ...(appSecret ? { appSecret } : {}),
+    ...(encodingAESKey ? { encodingAESKey } : {}),
+    apiBase,
+    ...(setting(env, "ADMIN_KEY") ? { adminKey: setting(env, "ADMIN_KEY") } : {}),
+    allowedOrigins: parseOrigins(setting(env, "ALLOWED_ORIGINS"), "ALLOWED_ORIGINS"),
+    timestampToleranceSeconds: toleranceSetting
+      ? Number(toleranceSetting)
+      : DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+  };
+}
+
+// The env object is stable for an isolate's life; validating once keeps the hot path lean.
+const cache = new WeakMap<object, ConfigResult>();
+
+export function loadConfig(env: Env): ConfigResult {
+  let result = cache.get(env);
+  if (!result) {
+    try {
+      result = { ok: true, config: parseConfig(env) };
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      result = { ok: false, reason: error.message };
+    }
+    cache.set(env, result);
+  }
+  return result;
+}
+
+const variableNames = {
+  appId: "WECHAT_APPID",
+  appSecret: "WECHAT_APPSECRET",
+  encodingAESKey: "WECHAT_ENCODING_AES_KEY",
+  adminKey: "ADMIN_KEY",
+} as const;
+
+export type OptionalSetting = keyof typeof variableNames;
+
+/** The reason an endpoint cannot run without a setting, or undefined when it is present. */
+export function missingSetting(config: WeChatConfig, name: OptionalSetting): string | undefined {
+  return config[name] === undefined ? `${variableNames[name]} is not set` : undefined;
+}

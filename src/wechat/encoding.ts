@@ -1,0 +1,60 @@
+/** Byte and text helpers shared by the protocol core. Web-standard only, so the core runs anywhere. */
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+export function utf8(text: string): Uint8Array<ArrayBuffer> {
+  return utf8Encoder.encode(text) as Uint8Array<ArrayBuffer>;
+}
+
+/** Decodes UTF-8 strictly: invalid bytes throw, so garbage from a wrong key is never mistaken for text. */
+export function fromUtf8(bytes: Uint8Array): string {
+  return utf8Decoder.decode(bytes);
+}
+
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  let out = "";
+  for (const byte of view) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Decodes standard base64; returns undefined for anything that is not strictly base64. */
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!BASE64_PATTERN.test(text)) return undefined;
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + chunk));
+  }
+  return btoa(binary);
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Random letters and digits, e.g. for nonces; uses the platform CSPRNG. */
+export function randomAlphanumeric(length: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  // 62 does not divide 256: the slight bias is irrelevant for nonces, which need uniqueness, not secrecy.
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return out;
+}

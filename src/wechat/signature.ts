@@ -1,0 +1,58 @@
+/**
+ * WeChat's request signatures (消息签名).
+ *
+ * `signature = sha1(sort([token, timestamp, nonce]).join(""))` signs every push and the URL check;
+ * `msg_signature` adds the `Encrypt` field. The sort is plain code-unit order (JS default sort),
+ * and the digest is lowercase hex. Comparison is constant-time.
+ */
+import { toHex, utf8 } from "./encoding";
+
+export async function sha1Hex(text: string): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-1", utf8(text)));
+}
+
+/** sha1 of the sorted, concatenated parts: the shape of every WeChat signature. */
+export async function signParts(parts: readonly string[]): Promise<string> {
+  return sha1Hex([...parts].sort().join(""));
+}
+
+/** `signature` of a push or URL verification request. */
+export function computeSignature(token: string, timestamp: string, nonce: string): Promise<string> {
+  return signParts([token, timestamp, nonce]);
+}
+
+/** `msg_signature` of an encrypted push, and `MsgSignature` of an encrypted reply. */
+export function computeMsgSignature(
+  token: string,
+  timestamp: string,
+  nonce: string,
+  encrypt: string,
+): Promise<string> {
+  return signParts([token, timestamp, nonce, encrypt]);
+}
+
+/**
+ * Constant-time string equality. workerd provides `crypto.subtle.timingSafeEqual`; elsewhere
+ * (Node, for development tools) an XOR fold gives the same guarantee for equal lengths.
+ */
+export function timingSafeEqualText(a: string, b: string): boolean {
+  const left = utf8(a);
+  const right = utf8(b);
+  if (left.length !== right.length) return false;
+  const subtle = crypto.subtle as SubtleCrypto & {
+    timingSafeEqual?: (x: ArrayBufferView, y: ArrayBufferView) => boolean;
+  };
+  if (typeof subtle.timingSafeEqual === "function") return subtle.timingSafeEqual(left, right);
+  let diff = 0;
+  for (let i = 0; i < left.length; i++) diff |= left[i]! ^ right[i]!;
+  return diff === 0;
+}
+
+/** Checks a claimed signature against the expected one; a non-hex or wrong-length claim is false. */
+export async function verifySignedParts(
+  parts: readonly string[],
+  claimed: string,
+): Promise<boolean> {
+  const expected = await signParts(parts);
+  return timingSafeEqualText(expected, claimed.toLowerCase());
+}
