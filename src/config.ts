@@ -19,12 +19,18 @@ export interface WeChatConfig {
   /** Normalised origins (scheme://host[:port]); "*" may appear, and is honoured for CORS only. */
   allowedOrigins: string[];
   timestampToleranceSeconds: number;
+  /** Passive-reply budget in ms, counted from the push's arrival; WeChat gives up at 5000. */
+  replyBudgetMs: number;
+  dedupe: boolean;
 }
 
 export type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
 
 export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
 const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
+// WeChat drops the connection at 5 s; a second of margin covers the trip back to its servers.
+const DEFAULT_REPLY_BUDGET_MS = 4000;
+const MAX_REPLY_BUDGET_MS = 4900;
 
 function setting(env: Env, name: keyof Env): string | undefined {
   const value = env[name];
@@ -98,6 +104,23 @@ function parseConfig(env: Env): WeChatConfig {
     : DEFAULT_API_BASE;
   const toleranceSetting = setting(env, "WECHAT_TIMESTAMP_TOLERANCE");
   check(toleranceSetting, /^\d{1,7}$/, "WECHAT_TIMESTAMP_TOLERANCE", "a whole number of seconds");
+  const budgetSetting = setting(env, "WECHAT_REPLY_BUDGET_MS");
+  check(
+    budgetSetting,
+    /^\d{1,4}$/,
+    "WECHAT_REPLY_BUDGET_MS",
+    `a number of milliseconds up to ${MAX_REPLY_BUDGET_MS}`,
+  );
+  if (
+    budgetSetting !== undefined &&
+    (Number(budgetSetting) < 1 || Number(budgetSetting) > MAX_REPLY_BUDGET_MS)
+  ) {
+    throw new ConfigError(
+      `WECHAT_REPLY_BUDGET_MS must be a number of milliseconds up to ${MAX_REPLY_BUDGET_MS}`,
+    );
+  }
+  const dedupeSetting = setting(env, "WECHAT_DEDUPE")?.toLowerCase();
+  check(dedupeSetting, /^(on|off)$/, "WECHAT_DEDUPE", "on or off");
   return {
     token,
     ...(appId ? { appId } : {}),
@@ -109,6 +132,8 @@ function parseConfig(env: Env): WeChatConfig {
     timestampToleranceSeconds: toleranceSetting
       ? Number(toleranceSetting)
       : DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+    replyBudgetMs: budgetSetting ? Number(budgetSetting) : DEFAULT_REPLY_BUDGET_MS,
+    dedupe: dedupeSetting !== "off",
   };
 }
 

@@ -19,6 +19,11 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   /** Accepted clock skew for push timestamps, in seconds (default 300). */
   WECHAT_TIMESTAMP_TOLERANCE?: string;
+  /** Milliseconds from a push's arrival within which a handler's reply is sent passively (default 4000). */
+  WECHAT_REPLY_BUDGET_MS?: string;
+  /** "off" disables retry deduplication and the replayed-signature check (default on). */
+  WECHAT_DEDUPE?: string;
+  PUSH_LEDGER: DurableObjectNamespace<import("./dedupe/push-ledger").PushLedger>;
 }
 
 type WorkerEnv = Env;

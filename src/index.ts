@@ -5,4 +5,6 @@
 import { parrot } from "./bot/parrot";
 import { createWorker } from "./worker";
 
+export { PushLedger } from "./dedupe/push-ledger";
+
 export default createWorker(parrot);

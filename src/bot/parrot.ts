@@ -2,13 +2,19 @@
  * The demo bot: the tutorial's parrot, written against the public router the way a user would
  * write theirs. Text comes back unchanged, voice comes back as its recognised text, a follow gets
  * a welcome, anything else gets a line saying what arrived.
+ *
+ * Two commands show what the framework does about WeChat's 5-second window:
+ * - `/slow N` pretends to call a slow backend for N seconds (up to 30). Past the reply budget the
+ *   push is answered `success` and the text arrives once through customer service.
+ * - `/roll` replies a random number: a retried push gets the very same number.
  */
 import { WeChatRouter } from "../wechat/router";
 import { reply } from "../wechat/reply";
 import type { InboundMessage } from "../wechat/message";
 import type { BotContext } from "./context";
 
-const WELCOME = "欢迎关注！Send me any text and I will say it back.";
+const WELCOME = "欢迎关注！Send me any text and I will say it back. Try /roll, or /slow 8.";
+const MAX_SLOW_SECONDS = 30;
 
 function describe(message: InboundMessage): string {
   switch (message.msgType) {
@@ -28,7 +34,16 @@ function describe(message: InboundMessage): string {
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export const parrot = new WeChatRouter<BotContext>()
+  .text(/^\/slow\s+(\d{1,3}(?:\.\d+)?)\s*$/, async (message) => {
+    const seconds = Number(message.match[1]);
+    if (seconds > MAX_SLOW_SECONDS) return `/slow takes at most ${MAX_SLOW_SECONDS} seconds.`;
+    await sleep(seconds * 1000);
+    return `done after ${seconds} s`;
+  })
+  .text(/^\/roll\s*$/, () => `🎲 ${1 + Math.floor(Math.random() * 1_000_000)}`)
   .on("text", (message) => reply.text(message.content))
   .on("voice", (message) =>
     message.recognition
@@ -36,7 +51,7 @@ export const parrot = new WeChatRouter<BotContext>()
       : reply.text("Sorry, I could not recognise that voice message."),
   )
   .event("subscribe", (event) =>
-    event.qr ? `${WELCOME} (You came from scene ${event.qr.scene}.)` : WELCOME,
+    event.qr ? `${WELCOME}\n(You came from scene ${event.qr.scene}.)` : WELCOME,
   )
   // Other events (menu clicks, location reports, job results) need no answer.
   .event("unsubscribe", () => undefined)

@@ -1,25 +1,107 @@
 /**
- * Runs the bot for one opened push and renders its passive reply.
+ * Runs the bot for one opened push, within WeChat's 5-second window, at most once per push.
  *
- * A handler that throws is logged and answered with `success`: WeChat then neither retries nor
- * shows the follower "该公众号暂时无法提供服务".
+ * - The push is claimed in the follower's PushLedger first: a retry of a push already handled
+ *   gets the very same reply; a retry of one still running waits for it within its own budget.
+ * - The handler races the reply budget. In time, its reply is the passive answer. Late, WeChat
+ *   gets `success` at once (no retry, no "该公众号暂时无法提供服务"), the handler goes on after the
+ *   response, and its reply is delivered once through customer service, or kept for the
+ *   follower's next message when that is refused.
+ * - A handler that throws is logged and answered with `success`.
  */
 import type { BotContext } from "../bot/context";
+import type { PushLedger } from "../dedupe/push-ledger";
 import { describeError, log } from "../log";
+import { dedupeKey, type InboundMessage } from "../wechat/message";
 import type { OpenedPush } from "../wechat/push";
-import { renderReplyXml } from "../wechat/reply";
+import { renderReplyXml, type Reply } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
+import { combineReplies } from "./kept-replies";
+import { deliverLate, type SendCustomMessage } from "./late-delivery";
+import { withinDeadline } from "./reply-deadline";
 
+export interface AnswerOptions {
+  /** When the request arrived (ms since epoch): the budget counts from here. */
+  arrivedAt: number;
+  budgetMs: number;
+  /** The follower's ledger; undefined when deduplication is off. */
+  ledger: DurableObjectStub<PushLedger> | undefined;
+  send: SendCustomMessage;
+}
+
+/** Resolves to the reply XML to send now, or undefined for `success`. */
 export async function answerPush(
   bot: WeChatRouter<BotContext>,
   push: OpenedPush,
   context: BotContext,
+  options: AnswerOptions,
 ): Promise<string | undefined> {
   const { message } = push;
+  const { ledger } = options;
+  const remaining = () => options.arrivedAt + options.budgetMs - Date.now();
+  const key = dedupeKey(message);
+
+  let kept: Reply[] = [];
+  if (ledger) {
+    const claim = await ledger.claim(key, remaining());
+    switch (claim.state) {
+      case "answered":
+        return claim.replyXml;
+      case "busy":
+      case "delivered":
+        return undefined;
+      case "owner":
+        kept = claim.kept;
+    }
+  }
+
+  const work = runHandler(bot, message, context);
+  const outcome = await withinDeadline(work, remaining());
+  if (outcome.inTime) {
+    const { first, rest } = combineReplies(kept, outcome.value);
+    const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
+    if (ledger) {
+      context.waitUntil(
+        Promise.all([ledger.settle(key, replyXml, false), ...rest.map((r) => ledger.keepReply(r))]),
+      );
+    }
+    return replyXml;
+  }
+
+  log.info("reply.late", { msgType: message.msgType, budgetMs: options.budgetMs });
+  context.waitUntil(finishLate(work, message, kept, key, options));
+  return undefined;
+}
+
+async function finishLate(
+  work: Promise<Reply | undefined>,
+  message: InboundMessage,
+  kept: Reply[],
+  key: string,
+  { ledger, send }: AnswerOptions,
+): Promise<void> {
+  const { first, rest } = combineReplies(kept, await work);
+  const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
+  // The ledger decides between a retry that is waiting right now and customer service, so the
+  // reply goes out once however many retries arrived.
+  const { deliverLate: mustDeliver } = ledger
+    ? await ledger.settle(key, replyXml, true)
+    : { deliverLate: replyXml !== undefined };
+  const undelivered: Reply[] = [];
+  for (const reply of mustDeliver && first ? [first, ...rest] : rest) {
+    if (!(await deliverLate(reply, message.fromUserName, send))) undelivered.push(reply);
+  }
+  if (ledger) await Promise.all(undelivered.map((reply) => ledger.keepReply(reply)));
+}
+
+/** The bot's reply, or undefined; never rejects. */
+async function runHandler(
+  bot: WeChatRouter<BotContext>,
+  message: InboundMessage,
+  context: BotContext,
+): Promise<Reply | undefined> {
   try {
-    const result = await bot.dispatch(message, context);
-    if (!result) return undefined;
-    return renderReplyXml(result, message, Date.now() / 1000);
+    return await bot.dispatch(message, context);
   } catch (error) {
     log.error("handler.failed", {
       msgType: message.msgType,

@@ -13,7 +13,9 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
+import { checkReplayedSignature } from "../dedupe/replay-guard";
 import { answerPush } from "./answer-push";
+import { customMessageSender } from "./custom-message-sender";
 
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
   "bad-request": 400,
@@ -41,6 +43,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
   });
 
   app.post("/", async (c) => {
+    const arrivedAt = Date.now();
     const config = c.var.config;
     const body = await readBoundedText(c.req.raw);
     if (!body.ok) return plain(body.reason, body.status);
@@ -50,10 +53,31 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
       log.warn("push.rejected", { reason: push.reason, kind: push.kind });
       return plain(push.reason, STATUS[push.kind]);
     }
-    const replyXml = await answerPush(bot, push, {
+    if (config.dedupe && push.mode === "plaintext") {
+      const replay = await checkReplayedSignature(
+        c.env,
+        push,
+        body.text,
+        config.timestampToleranceSeconds,
+      );
+      if (replay === "conflict") {
+        log.warn("push.rejected", { reason: "replayed signature", kind: "unauthorized" });
+        return plain("signature was already used with a different body (replay)", 401);
+      }
+    }
+    const ledger = config.dedupe
+      ? c.env.PUSH_LEDGER.get(c.env.PUSH_LEDGER.idFromName(`user:${push.message.fromUserName}`))
+      : undefined;
+    const context: BotContext = {
       env: c.env,
       config,
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+    };
+    const replyXml = await answerPush(bot, push, context, {
+      arrivedAt,
+      budgetMs: config.replyBudgetMs,
+      ledger,
+      send: customMessageSender(c.env, config),
     });
     if (replyXml === undefined) return plain(NO_REPLY_BODY);
     const sealed = await sealReply(replyXml, push, config, nowSeconds());

@@ -1,0 +1,197 @@
+/**
+ * PushLedger: the strongly consistent memory of the callback, a SQLite-backed Durable Object.
+ *
+ * WeChat re-sends a push it got no answer to within 5 s, up to three times. KV is eventually
+ * consistent (60 s or more between locations) and has no compare-and-set, so it cannot say "this
+ * push is already being handled"; a Durable Object is single-threaded and can. Instances are named
+ * by role:
+ * - `user:<openid>`: one per follower. Claims per push (MsgId, or the event key), so a handler
+ *   runs at most once per push; the reply, so a retry gets the very same one; waiting retries;
+ *   and replies that could not be delivered late, kept for the follower's next message.
+ * - `sig:<bucket>`: which body each (timestamp, nonce) carried. In plaintext mode the signature
+ *   does not cover the body, so the same pair with another body is a forgery built from a captured
+ *   push. It cannot live in the follower's instance: a forged body can name another follower.
+ *
+ * Rows expire: claims after PUSH_TTL_MS (well past WeChat's ~15 s of retries), signatures when
+ * their timestamp leaves the accepted window, kept replies after the 48-hour service window.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Reply } from "../wechat/reply";
+
+export const PUSH_TTL_MS = 15 * 60 * 1000;
+export const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
+
+export type ClaimResult =
+  /** Run the handler; `kept` are replies owed to this follower from earlier late deliveries. */
+  | { state: "owner"; kept: Reply[] }
+  /** Already answered: give WeChat this reply again (undefined → `success`). */
+  | { state: "answered"; replyXml: string | undefined }
+  /** Still running after the wait, or already delivered through customer service: `success`. */
+  | { state: "busy" }
+  | { state: "delivered" };
+
+export type SignatureCheck = "fresh" | "retry" | "conflict";
+
+type Waiter = (result: ClaimResult) => void;
+
+export class PushLedger extends DurableObject {
+  readonly #sql: SqlStorage;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS pushes (
+      key TEXT PRIMARY KEY, state TEXT NOT NULL, reply_xml TEXT, expires_at INTEGER NOT NULL)`);
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS signatures (
+      pair TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS kept_replies (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, reply TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+  }
+
+  /**
+   * Claims a push for handling. The first claim owns it; a later one waits up to `waitMs` for the
+   * owner's reply while the push is running.
+   */
+  async claim(key: string, waitMs: number): Promise<ClaimResult> {
+    const row = this.#sql
+      .exec<{ state: string; reply_xml: string | null }>(
+        "SELECT state, reply_xml FROM pushes WHERE key = ? AND expires_at > ?",
+        key,
+        Date.now(),
+      )
+      .toArray()[0];
+    if (!row) {
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, 'running', NULL, ?)",
+        key,
+        Date.now() + PUSH_TTL_MS,
+      );
+      await this.#ensureSweep();
+      return { state: "owner", kept: this.#takeKeptReplies() };
+    }
+    if (row.state === "answered")
+      return { state: "answered", replyXml: row.reply_xml ?? undefined };
+    if (row.state === "delivered") return { state: "delivered" };
+    return this.#waitFor(key, waitMs);
+  }
+
+  /**
+   * Records the owner's outcome. In time (`late: false`), the reply is stored for retries and given
+   * to any retry already waiting. Late, the reply goes to a waiting retry if there is one (WeChat is
+   * still listening there) and otherwise must be delivered through customer service: the answer
+   * says which, so the late delivery happens once however many retries came.
+   */
+  async settle(
+    key: string,
+    replyXml: string | undefined,
+    late: boolean,
+  ): Promise<{ deliverLate: boolean }> {
+    const waiting = this.#waiters.get(key);
+    const handedToRetry =
+      late && waiting !== undefined && waiting.size > 0 && replyXml !== undefined;
+    const state = !late || handedToRetry ? "answered" : "delivered";
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, ?, ?, ?)",
+      key,
+      state,
+      replyXml ?? null,
+      Date.now() + PUSH_TTL_MS,
+    );
+    this.#wake(key, state === "answered" ? { state, replyXml } : { state: "delivered" });
+    return { deliverLate: late && !handedToRetry && replyXml !== undefined };
+  }
+
+  /** Keeps a reply that could not be delivered late, for the follower's next message. */
+  async keepReply(reply: Reply): Promise<void> {
+    this.#sql.exec(
+      "INSERT INTO kept_replies (reply, expires_at) VALUES (?, ?)",
+      JSON.stringify(reply),
+      Date.now() + KEPT_REPLY_TTL_MS,
+    );
+    await this.#ensureSweep();
+  }
+
+  /**
+   * Remembers which body a (timestamp, nonce) pair carried until `expiresAt` (ms): the same body
+   * again is a retry, another body is a replayed signature.
+   */
+  async checkSignature(
+    timestamp: string,
+    nonce: string,
+    fingerprint: string,
+    expiresAt: number,
+  ): Promise<SignatureCheck> {
+    const pair = `${timestamp}:${nonce}`;
+    const row = this.#sql
+      .exec<{ fingerprint: string }>(
+        "SELECT fingerprint FROM signatures WHERE pair = ? AND expires_at > ?",
+        pair,
+        Date.now(),
+      )
+      .toArray()[0];
+    if (row) return row.fingerprint === fingerprint ? "retry" : "conflict";
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO signatures (pair, fingerprint, expires_at) VALUES (?, ?, ?)",
+      pair,
+      fingerprint,
+      expiresAt,
+    );
+    await this.#ensureSweep();
+    return "fresh";
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const table of ["pushes", "signatures", "kept_replies"]) {
+      this.#sql.exec(`DELETE FROM ${table} WHERE expires_at <= ?`, now);
+    }
+    const remaining = ["pushes", "signatures", "kept_replies"].some(
+      (table) => this.#sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0,
+    );
+    if (remaining) await this.ctx.storage.setAlarm(now + SWEEP_INTERVAL_MS);
+  }
+
+  #takeKeptReplies(): Reply[] {
+    const rows = this.#sql
+      .exec<{ reply: string }>(
+        "SELECT reply FROM kept_replies WHERE expires_at > ? ORDER BY seq",
+        Date.now(),
+      )
+      .toArray();
+    if (rows.length > 0) this.#sql.exec("DELETE FROM kept_replies");
+    return rows.map((row) => JSON.parse(row.reply) as Reply);
+  }
+
+  #waitFor(key: string, waitMs: number): Promise<ClaimResult> {
+    if (waitMs <= 0) return Promise.resolve({ state: "busy" });
+    return new Promise((resolve) => {
+      const waiters = this.#waiters.get(key) ?? new Set<Waiter>();
+      this.#waiters.set(key, waiters);
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        if (waiters.size === 0) this.#waiters.delete(key);
+        resolve({ state: "busy" });
+      }, waitMs);
+      const waiter: Waiter = (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      };
+      waiters.add(waiter);
+    });
+  }
+
+  #wake(key: string, result: ClaimResult): void {
+    const waiters = this.#waiters.get(key);
+    if (!waiters) return;
+    this.#waiters.delete(key);
+    for (const waiter of waiters) waiter(result);
+  }
+
+  async #ensureSweep(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    }
+  }
+}
