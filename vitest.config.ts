@@ -17,5 +17,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    // Log lines of passing tests are noise; a failing test still shows its own.
+    silent: "passed-only",
   },
 });

@@ -27,7 +27,8 @@ function redact(fields: LogFields): LogFields {
 }
 
 function write(level: "info" | "warn" | "error", event: string, fields: LogFields): void {
-  const line = JSON.stringify({ level, event, ...redact(fields) });
+  // level and event come last so that no field can overwrite them.
+  const line = JSON.stringify({ ...redact(fields), level, event });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

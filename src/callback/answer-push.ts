@@ -105,7 +105,7 @@ async function runHandler(
   } catch (error) {
     log.error("handler.failed", {
       msgType: message.msgType,
-      event: message.msgType === "event" ? message.event : undefined,
+      eventName: message.msgType === "event" ? message.event : undefined,
       error: describeError(error),
     });
     return undefined;
