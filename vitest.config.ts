@@ -1,23 +1,45 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Two projects: the Worker's tests run inside workerd with real KV, Durable Objects and
+// WebCrypto; end-to-end tests (test/e2e) run in Node, start the Worker with wrangler and drive
+// a real headless browser, so they cannot live inside workerd.
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          WECHAT_TOKEN: "testtoken123",
-          WECHAT_APPID: "wx0123456789abcdef",
-          WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
-          WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-        },
-      },
-    }),
-  ],
   test: {
-    include: ["test/**/*.test.ts"],
     // Log lines of passing tests are noise; a failing test still shows its own.
     silent: "passed-only",
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                WECHAT_TOKEN: "testtoken123",
+                WECHAT_APPID: "wx0123456789abcdef",
+                WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
+                WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+              },
+            },
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**"],
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // One wrangler dev and one browser at a time on a 2-core machine.
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 });
