@@ -3,9 +3,9 @@
  *
  * Workers have no DOMParser, so this wraps fast-xml-parser, configured for hostile input:
  * DOCTYPE and entity declarations are refused outright (no billion laughs, no external
- * entities), nesting is capped, values stay strings exactly as sent (64-bit MsgId, leading
- * zeros, surrounding spaces in CDATA), and only XML's five named entities plus numeric
- * character references are decoded.
+ * entities; markup typed inside CDATA is text, not a declaration), nesting is capped, values
+ * stay strings exactly as sent (64-bit MsgId, leading zeros, surrounding spaces in CDATA), and
+ * only XML's five named entities plus numeric character references are decoded.
  */
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 
@@ -42,14 +42,13 @@ export function parseXml(text: string): XmlParseResult {
     return { ok: false, reason: "body is JSON; the callback accepts WeChat's XML format only" };
   }
   if (!body.startsWith("<")) return { ok: false, reason: "body is not XML" };
-  if (/<!DOCTYPE|<!ENTITY/i.test(body)) {
-    return { ok: false, reason: "DOCTYPE and entity declarations are not accepted" };
-  }
+  const declaration = findDeclaration(body);
+  if (declaration) return { ok: false, reason: declaration };
   const validation = XMLValidator.validate(body);
   if (validation !== true) {
     return {
       ok: false,
-      reason: `malformed XML: ${validation.err.msg} (line ${validation.err.line})`,
+      reason: `malformed XML: ${oneLine(validation.err.msg)} (line ${validation.err.line})`,
     };
   }
   let document: unknown;
@@ -58,7 +57,7 @@ export function parseXml(text: string): XmlParseResult {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/nested/i.test(message)) return { ok: false, reason: "XML is nested too deeply" };
-    return { ok: false, reason: `malformed XML: ${message}` };
+    return { ok: false, reason: `malformed XML: ${oneLine(message)}` };
   }
   const root = (document as Record<string, unknown>).xml;
   if (root === undefined || typeof root !== "object" || Array.isArray(root) || root === null) {
@@ -67,6 +66,54 @@ export function parseXml(text: string): XmlParseResult {
   const element = root as XmlElement;
   delete element[TEXT_NODE];
   return { ok: true, root: element };
+}
+
+/**
+ * Finds a markup declaration (<!DOCTYPE, <!ENTITY, ...) anywhere the parser would act on it.
+ * The document is scanned in order, skipping CDATA, comments, processing instructions and tags
+ * (quotes respected) the way the parser's lexer does: a follower may type "<!DOCTYPE html>" into
+ * a text message (it arrives inside CDATA), while a CDATA opener hidden in an attribute value
+ * must not hide a real DOCTYPE (the parser honours a DOCTYPE even after the root element).
+ */
+function findDeclaration(body: string): string | undefined {
+  const unclosed = "malformed XML: unclosed CDATA, comment, instruction or tag";
+  let i = body.indexOf("<");
+  while (i !== -1) {
+    if (body.startsWith("<![CDATA[", i)) i = indexAfter(body, "]]>", i + 9);
+    else if (body.startsWith("<!--", i)) i = indexAfter(body, "-->", i + 4);
+    else if (body.startsWith("<?", i)) i = indexAfter(body, "?>", i + 2);
+    else if (body.startsWith("<!", i)) return "DOCTYPE and entity declarations are not accepted";
+    else i = endOfTag(body, i + 1);
+    if (i === -1) return unclosed;
+    i = body.indexOf("<", i);
+  }
+  return undefined;
+}
+
+function indexAfter(body: string, terminator: string, from: number): number {
+  const at = body.indexOf(terminator, from);
+  return at === -1 ? -1 : at + terminator.length;
+}
+
+function endOfTag(body: string, from: number): number {
+  let quote: string | undefined;
+  for (let i = from; i < body.length; i++) {
+    const c = body[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === ">") {
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+// Parser messages can quote the whole open-tag stack; a reason must stay one short line.
+function oneLine(message: string): string {
+  const line = message.replace(/\s+/g, " ").trim();
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
 
 /** Text of a child element, or undefined when absent or not a leaf. */
