@@ -48,7 +48,16 @@ function eventKeyMatches(message: InboundEvent, key: string | RegExp): boolean {
     // A QR follow's key is qrscene_<scene>; routing on the scene alone is what users mean.
     return eventKey === key || ("qr" in message && message.qr?.scene === key);
   }
-  return key.test(eventKey);
+  return execFromStart(key, eventKey) !== null;
+}
+
+// A /g or /y pattern keeps lastIndex between calls, so reused as is it would match only every
+// other push; each push is matched from its start, and exec keeps capture groups even with /g.
+function execFromStart(pattern: RegExp, text: string): RegExpExecArray | null {
+  pattern.lastIndex = 0;
+  const match = pattern.exec(text);
+  pattern.lastIndex = 0;
+  return match;
 }
 
 /** Routes an inbound message to the first matching handler. */
@@ -110,8 +119,7 @@ export class WeChatRouter<C = unknown> {
             ? (Object.assign([m.content], { index: 0 }) as RegExpMatchArray)
             : undefined;
         }
-        pattern.lastIndex = 0;
-        return m.content.match(pattern) ?? undefined;
+        return execFromStart(pattern, m.content) ?? undefined;
       },
       handler: (message: TextMessage, context: C) => {
         return handler(message as TextMatch, context);
