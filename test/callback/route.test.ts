@@ -1,39 +1,279 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
+import { signPush, textPushXml, randomMsgId } from "../../dev/fake-wechat/sign-push";
+import { MAX_PUSH_BYTES } from "../../src/callback/read-body";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
-import { parseXml, textOf } from "../../src/wechat/xml";
+import { computeMsgSignature } from "../../src/wechat/signature";
+import { renderXml, textOf } from "../../src/wechat/xml";
+import {
+  account,
+  countingApp,
+  openReply,
+  ORIGIN,
+  post,
+  root,
+  uniqueNonce,
+  verificationQuery,
+} from "../fixtures/worker";
 
-const account = {
-  token: env.WECHAT_TOKEN!,
-  appId: env.WECHAT_APPID!,
-  encodingAESKey: env.WECHAT_ENCODING_AES_KEY!,
-};
+const now = () => Math.floor(Date.now() / 1000);
+const get = (query: URLSearchParams | string) => exports.default.fetch(`${ORIGIN}/wechat?${query}`);
 
-async function post(path: string, body: string) {
-  return exports.default.fetch(`https://worker.test${path}`, { method: "POST", body });
+function text(content: string, from = "oUser1") {
+  return textPushXml(content, { from, msgId: randomMsgId() });
 }
 
-describe("/wechat", () => {
-  it("parrots a plaintext text push", async () => {
+describe("GET /wechat: server URL verification", () => {
+  it.each(["4375120948345356249", "abc+/=xyz %E4 ]]> <b>", "  spaces  "])(
+    "a valid signature gets echostr back byte for byte as text/plain (%j)",
+    async (echostr) => {
+      const res = await get(await verificationQuery(echostr));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+      expect(await res.text()).toBe(echostr);
+    },
+  );
+
+  it("a wrong signature gets 401 and never the echostr", async () => {
+    const query = await verificationQuery("ECHO_SHOULD_NOT_LEAK");
+    query.set("signature", "0".repeat(40));
+    const res = await get(query);
+    expect([401, 403]).toContain(res.status);
+    expect(await res.text()).not.toContain("ECHO_SHOULD_NOT_LEAK");
+    query.set("signature", "not-hex");
+    expect([401, 403]).toContain((await get(query)).status);
+  });
+
+  it.each(["signature", "timestamp", "nonce", "echostr"])("missing %s gets a 4xx", async (name) => {
+    const query = await verificationQuery("ECHO_SHOULD_NOT_LEAK");
+    query.delete(name);
+    const res = await get(query);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect(await res.text()).not.toContain("ECHO_SHOULD_NOT_LEAK");
+  });
+
+  it("a stale timestamp is refused, and never echoed", async () => {
+    const res = await get(await verificationQuery("ECHO_SHOULD_NOT_LEAK", now() - 3600));
+    expect([401, 403]).toContain(res.status);
+    expect(await res.text()).not.toContain("ECHO_SHOULD_NOT_LEAK");
+  });
+});
+
+describe("POST /wechat: the three modes", () => {
+  it("parrots a plaintext text push with a plaintext reply", async () => {
     const push = await signPush(account, textPushXml("你好 ]]> <b>&amp;", { from: "oUser1" }));
     const res = await post(push.path, push.body);
     expect(res.status).toBe(200);
-    const xml = parseXml(await res.text());
-    expect(xml.ok && textOf(xml.root, "Content")).toBe("你好 ]]> <b>&amp;");
-    expect(xml.ok && textOf(xml.root, "ToUserName")).toBe("oUser1");
+    const reply = root(await res.text());
+    expect(textOf(reply, "Content")).toBe("你好 ]]> <b>&amp;");
+    expect(textOf(reply, "ToUserName")).toBe("oUser1");
+    expect(textOf(reply, "FromUserName")).toBe("gh_0123456789ab");
+    expect(textOf(reply, "Encrypt")).toBeUndefined();
+    expect(Math.abs(Number(textOf(reply, "CreateTime")) - now())).toBeLessThanOrEqual(5);
   });
 
-  it("answers a safe-mode push encrypted", async () => {
-    const push = await signPush(account, textPushXml("secret hello"), { mode: "safe" });
-    const res = await post(push.path, push.body);
+  it.each(["safe", "compatible"] as const)(
+    "answers a %s-mode push encrypted and signed",
+    async (mode) => {
+      const push = await signPush(account, text(`${mode} hello`), { mode });
+      if (mode === "compatible") expect(push.body).toContain("<MsgType>");
+      const res = await post(push.path, push.body);
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      const outer = root(body);
+      const timeStamp = textOf(outer, "TimeStamp")!;
+      expect(timeStamp).toMatch(/^\d{10}$/);
+      expect(Math.abs(Number(timeStamp) - now())).toBeLessThanOrEqual(5);
+      expect(textOf(outer, "Nonce")).toBe(push.nonce);
+      expect(textOf(outer, "MsgSignature")).toBe(
+        await computeMsgSignature(account.token, timeStamp, push.nonce, textOf(outer, "Encrypt")!),
+      );
+      const inner = await openReply(body);
+      expect(textOf(inner, "Content")).toBe(`${mode} hello`);
+      expect(textOf(inner, "ToUserName")).toBe("oUser1");
+    },
+  );
+
+  it("does not rely on Content-Type", async () => {
+    for (const type of ["application/json", "text/plain", "multipart/form-data", ""]) {
+      const push = await signPush(account, text(`typed ${type}`));
+      const res = await post(push.path, push.body, type ? { "content-type": type } : {});
+      expect(res.status).toBe(200);
+      expect(textOf(root(await res.text()), "Content")).toBe(`typed ${type}`);
+    }
+  });
+});
+
+/** Signed requests whose body (or ciphertext) is bad, with the status each must get. */
+async function badPushes(): Promise<[string, { path: string; body: string }, number][]> {
+  const plain = (body: string) => signPush(account, body);
+  const billionLaughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&lol3;</Content></xml>`;
+  const xxe = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&xxe;</Content></xml>`;
+  const deep = `<xml>${"<a>".repeat(5000)}${"</a>".repeat(5000)}</xml>`;
+
+  const good = await signPush(account, text("x"));
+  const wrongSignature = {
+    ...good,
+    path: good.path.replace(/signature=[0-9a-f]{40}/, `signature=${"0".repeat(40)}`),
+  };
+  const stale = await signPush(account, text("x"), { timestamp: now() - 3600 });
+  const future = await signPush(account, text("x"), { timestamp: now() + 3600 });
+
+  const safe = await signPush(account, text("x"), { mode: "safe" });
+  const wrongMsgSignature = {
+    ...safe,
+    path: safe.path.replace(/msg_signature=[0-9a-f]{40}/, `msg_signature=${"0".repeat(40)}`),
+  };
+
+  // Correctly signed ciphertexts that must not decrypt: garbage, and a message for another appid.
+  const signedEncrypt = async (encrypt: string) => {
+    const timestamp = String(now());
+    const nonce = uniqueNonce();
+    const base = await signPush(account, text("x"), { timestamp: Number(timestamp), nonce });
+    const query = new URL(`${ORIGIN}${base.path}`).searchParams;
+    query.set("encrypt_type", "aes");
+    query.set("msg_signature", await computeMsgSignature(account.token, timestamp, nonce, encrypt));
+    return {
+      path: `/wechat?${query}`,
+      body: renderXml({ ToUserName: "gh_0123456789ab", Encrypt: encrypt }),
+    };
+  };
+  const garbage = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(96))));
+  const otherAppId = await new MessageCrypt(account.encodingAESKey, "wxffffffffffffffff").encrypt(
+    text("x"),
+  );
+  const notBase64 = "this is not base64!";
+  const hostileInner = await new MessageCrypt(account.encodingAESKey, account.appId).encrypt(xxe);
+
+  return [
+    ["wrong signature", wrongSignature, 401],
+    ["stale timestamp", stale, 401],
+    ["timestamp from the future", future, 401],
+    ["wrong msg_signature", wrongMsgSignature, 401],
+    ["undecryptable ciphertext", await signedEncrypt(garbage), 400],
+    ["ciphertext for another appid", await signedEncrypt(otherAppId), 400],
+    ["Encrypt that is not base64", await signedEncrypt(notBase64), 400],
+    ["external entity inside the ciphertext", await signedEncrypt(hostileInner), 400],
+    ["malformed XML", await plain("<xml><ToUserName>a</xml>"), 400],
+    ["JSON", await plain('{"ToUserName":"gh","MsgType":"text","Content":"hi"}'), 400],
+    ["empty body", await plain(""), 400],
+    ["billion laughs", await plain(billionLaughs), 400],
+    ["external entity", await plain(xxe), 400],
+    ["absurd nesting", await plain(deep), 400],
+    ["XML that is not a push", await plain("<xml><Hello>1</Hello></xml>"), 400],
+  ];
+}
+
+describe("POST /wechat: bad input", () => {
+  it("gets 401/400 with a one-line reason, quickly, and no handler runs", async () => {
+    const { state, fetch } = countingApp();
+    for (const [name, push, status] of await badPushes()) {
+      const started = Date.now();
+      const res = await fetch(push.path, { method: "POST", body: push.body });
+      const body = await res.text();
+      expect.soft(res.status, name).toBe(status);
+      expect.soft(body, name).not.toMatch(/\n/);
+      expect.soft(body.length, name).toBeLessThanOrEqual(200);
+      expect.soft(Date.now() - started, name).toBeLessThan(1000);
+    }
+    expect(state.runs).toBe(0);
+  });
+
+  it("invalid UTF-8 in the body gets 400", async () => {
+    const push = await signPush(account, text("x"));
+    const bytes = new Uint8Array([...new TextEncoder().encode(push.body.slice(0, 40)), 0xff, 0xfe]);
+    const { state, fetch } = countingApp();
+    const res = await fetch(push.path, { method: "POST", body: bytes });
+    expect(res.status).toBe(400);
+    expect(state.runs).toBe(0);
+  });
+
+  it("a body over the limit gets 413, with or without a Content-Length", async () => {
+    const big = text("x".repeat(MAX_PUSH_BYTES));
+    const push = await signPush(account, big);
+    const { state, fetch } = countingApp();
+    const declared = await fetch(push.path, { method: "POST", body: push.body });
+    expect(declared.status).toBe(413);
+
+    const bytes = new TextEncoder().encode(push.body);
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 4096) controller.enqueue(bytes.slice(i, i + 4096));
+          controller.close();
+        },
+      });
+    const probe = new Request(`${ORIGIN}${push.path}`, { method: "POST", body: stream() });
+    expect(probe.headers.get("content-length")).toBeNull();
+    const chunked = await fetch(push.path, { method: "POST", body: stream() });
+    expect(chunked.status).toBe(413);
+    expect(state.runs).toBe(0);
+  });
+
+  it("a body just under the limit is accepted", async () => {
+    const xml = text("");
+    const content = "y".repeat(MAX_PUSH_BYTES - xml.length - 100);
+    const push = await signPush(account, text(content, "oUserLarge"));
+    const { state, fetch } = countingApp();
+    const res = await fetch(push.path, { method: "POST", body: push.body });
     expect(res.status).toBe(200);
-    const outer = parseXml(await res.text());
-    if (!outer.ok) throw new Error(outer.reason);
-    const inner = await new MessageCrypt(account.encodingAESKey, account.appId).decrypt(
-      textOf(outer.root, "Encrypt")!,
+    expect(state.runs).toBe(1);
+  });
+
+  it("a handler that throws is answered with success", async () => {
+    const { state, fetch } = countingApp("throw");
+    const push = await signPush(account, text("boom", "oUserThrow"));
+    const res = await fetch(push.path, { method: "POST", body: push.body });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("success");
+    expect(state.runs).toBe(1);
+  });
+
+  it("never answers bad input with a 5xx (through the deployed Worker)", async () => {
+    for (const [name, push] of await badPushes()) {
+      const res = await post(push.path, push.body);
+      expect.soft(res.status, name).toBeLessThan(500);
+    }
+    for (const path of [
+      "/wechat",
+      "/wechat?signature=&timestamp=&nonce=",
+      "/wechat?encrypt_type=aes",
+    ]) {
+      expect((await post(path, "<xml/>")).status).toBeLessThan(500);
+      expect((await exports.default.fetch(`${ORIGIN}${path}`)).status).toBeLessThan(500);
+    }
+  });
+});
+
+describe("configuration that the callback needs", () => {
+  it("an encrypted push without WECHAT_ENCODING_AES_KEY gets 503 naming it, and no handler runs", async () => {
+    const { state, fetch } = countingApp();
+    const push = await signPush(account, text("x"), { mode: "safe" });
+    const res = await fetch(
+      push.path,
+      { method: "POST", body: push.body },
+      { WECHAT_ENCODING_AES_KEY: undefined },
     );
-    expect(inner.message).toContain("<Content><![CDATA[secret hello]]></Content>");
+    expect(res.status).toBe(503);
+    expect(await res.text()).toContain("WECHAT_ENCODING_AES_KEY");
+    expect(state.runs).toBe(0);
+  });
+
+  it("plaintext pushes still work without an AES key", async () => {
+    const { state, fetch } = countingApp();
+    const push = await signPush(account, text("x", "oUserNoKey"));
+    const res = await fetch(
+      push.path,
+      { method: "POST", body: push.body },
+      { WECHAT_ENCODING_AES_KEY: undefined },
+    );
+    expect(res.status).toBe(200);
+    expect(state.runs).toBe(1);
+  });
+
+  it("the test env is the one the fixtures sign with", () => {
+    expect(env.WECHAT_TOKEN).toBe(account.token);
   });
 });
