@@ -5,31 +5,50 @@
  */
 import type { Reply } from "./reply";
 
-export type CustomMessage =
-  | { touser: string; msgtype: "text"; text: { content: string } }
-  | { touser: string; msgtype: "image"; image: { media_id: string } }
-  | { touser: string; msgtype: "voice"; voice: { media_id: string } }
-  | {
-      touser: string;
-      msgtype: "video";
-      video: { media_id: string; thumb_media_id?: string; title?: string; description?: string };
-    }
-  | {
-      touser: string;
-      msgtype: "music";
-      music: {
-        title?: string;
-        description?: string;
-        musicurl?: string;
-        hqmusicurl?: string;
-        thumb_media_id: string;
-      };
-    }
-  | {
-      touser: string;
-      msgtype: "news";
-      news: { articles: { title: string; description?: string; url?: string; picurl?: string }[] };
-    };
+/** Sent as a given agent (以某个客服帐号来发消息); the account must exist under customservice/kfaccount. */
+export interface CustomServiceAccount {
+  customservice?: { kf_account: string };
+}
+
+/** One message body per `msgtype`, as WeChat documents them for message/custom/send. */
+export interface CustomMessageBodies {
+  text: { content: string };
+  image: { media_id: string };
+  voice: { media_id: string };
+  video: { media_id: string; thumb_media_id?: string; title?: string; description?: string };
+  music: {
+    title?: string;
+    description?: string;
+    musicurl?: string;
+    hqmusicurl?: string;
+    thumb_media_id: string;
+  };
+  /** 图文消息 (点击跳转到外链): one article; more gives 45008 on most accounts since 2018-10. */
+  news: { articles: { title: string; description?: string; url?: string; picurl?: string }[] };
+  /** 图文消息 (点击跳转到图文消息页面) from a draft's media_id. */
+  mpnews: { media_id: string };
+  /** A published article (发布后的图文) by article_id. */
+  mpnewsarticle: { article_id: string };
+  /** 菜单消息: tapping an item sends the follower's choice back as a text push. */
+  msgmenu: {
+    head_content?: string;
+    list: { id: string; content: string }[];
+    tail_content?: string;
+  };
+  /** 卡券: only for accounts with card permission. */
+  wxcard: { card_id: string };
+  /** 小程序卡片: the mini program must be linked to the account. */
+  miniprogrampage: { title?: string; appid: string; pagepath: string; thumb_media_id: string };
+}
+
+export type CustomMessageType = keyof CustomMessageBodies;
+
+/** A customer-service message (客服消息) of one `msgtype`, the body under the key of the same name. */
+export type CustomMessage = {
+  [T in CustomMessageType]: { touser: string; msgtype: T } & {
+    [K in T]: CustomMessageBodies[T];
+  } & CustomServiceAccount;
+}[CustomMessageType];
 
 /**
  * The customer-service message that carries the same content as a passive reply, or undefined

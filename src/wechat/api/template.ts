@@ -1,0 +1,87 @@
+/**
+ * Template messages (模板消息, 服务号 only): `POST /cgi-bin/message/template/send` and the private
+ * template list.
+ *
+ * The answer's `msgid` can exceed 2^53 (co-wechat-api #89); the client's JSON parser keeps it as a
+ * string, and so does this module, so it matches the `MsgID` of the TEMPLATESENDJOBFINISH push
+ * that reports delivery.
+ */
+import type { WeChatApiClient } from "./client";
+
+export interface TemplateMessage {
+  touser: string;
+  template_id: string;
+  /** Opened on tap; ignored when `miniprogram` is set (the mini program wins). */
+  url?: string;
+  miniprogram?: { appid: string; pagepath?: string };
+  /** 防重入id: WeChat sends one message per openid + client_msg_id (documented for 10 minutes). */
+  client_msg_id?: string;
+  /** keyword → value; `color` is no longer documented and WeChat ignores it. */
+  data: Record<string, { value: string; color?: string }>;
+}
+
+/** Sends a template message; resolves with WeChat's msgid as an exact decimal string. */
+export async function sendTemplateMessage(
+  client: WeChatApiClient,
+  message: TemplateMessage,
+): Promise<{ msgid: string }> {
+  const body = await client.post<{ msgid?: unknown }>("/cgi-bin/message/template/send", message);
+  return { msgid: String(body.msgid) };
+}
+
+export interface PrivateTemplate {
+  template_id: string;
+  title: string;
+  primary_industry?: string;
+  deputy_industry?: string;
+  content: string;
+  example: string;
+}
+
+/** `GET /cgi-bin/template/get_all_private_template`: the account's templates (up to 25 in use). */
+export async function listPrivateTemplates(client: WeChatApiClient): Promise<PrivateTemplate[]> {
+  const body = await client.get<{ template_list?: PrivateTemplate[] }>(
+    "/cgi-bin/template/get_all_private_template",
+  );
+  return body.template_list ?? [];
+}
+
+/** `POST /cgi-bin/template/del_private_template`. */
+export async function deletePrivateTemplate(client: WeChatApiClient, templateId: string) {
+  await client.post("/cgi-bin/template/del_private_template", { template_id: templateId });
+}
+
+export interface TemplateIndustry {
+  primary_industry: { first_class: string; second_class: string };
+  secondary_industry: { first_class: string; second_class: string };
+}
+
+/** `GET /cgi-bin/template/get_industry`: the account's two industries, which decide its templates. */
+export function getTemplateIndustry(client: WeChatApiClient): Promise<TemplateIndustry> {
+  return client.get<TemplateIndustry>("/cgi-bin/template/get_industry");
+}
+
+/** A reason for a malformed template message, or undefined. */
+export function templateMessageProblem(message: unknown): string | undefined {
+  if (typeof message !== "object" || message === null) return "the message must be a JSON object";
+  const m = message as Record<string, unknown>;
+  if (typeof m.touser !== "string" || m.touser === "") return "touser (an openid) is required";
+  if (typeof m.template_id !== "string" || m.template_id === "") return "template_id is required";
+  if (typeof m.data !== "object" || m.data === null || Array.isArray(m.data)) {
+    return "data must be an object of { keyword: { value } }";
+  }
+  for (const [keyword, field] of Object.entries(m.data)) {
+    if (typeof (field as { value?: unknown } | null)?.value !== "string") {
+      return `data.${keyword}.value must be a string`;
+    }
+  }
+  if (m.url !== undefined && typeof m.url !== "string") return "url must be a string";
+  if (m.miniprogram !== undefined) {
+    const mp = m.miniprogram as Record<string, unknown> | null;
+    if (typeof mp?.appid !== "string" || mp.appid === "") return "miniprogram.appid is required";
+  }
+  if (m.client_msg_id !== undefined && typeof m.client_msg_id !== "string") {
+    return "client_msg_id must be a string";
+  }
+  return undefined;
+}
