@@ -1,0 +1,88 @@
+/**
+ * `/admin/token` and `/admin/check`, behind `adminAuth()` (mounted in src/app.ts).
+ *
+ * /admin/token makes the Worker the account's central token server (中控服务器): other backends take
+ * the current token from here instead of fetching their own, which would invalidate ours. It is
+ * the only response that ever carries a token. Authenticated admin calls are not rate limited.
+ *
+ * /admin/check makes one cheap real call (get_api_domain_ip) with the token and reports ok, or the
+ * typed error and its hint (for 40164, the egress IP WeChat saw).
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env";
+import { missingSetting } from "../config";
+import { createApiClient } from "../token/api-client";
+import { apiErrorResponse } from "../token/api-error-response";
+import { tokenAuthority } from "../token/authority-client";
+import type { CredentialStatus } from "../token/records";
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function refreshState(status: CredentialStatus) {
+  return {
+    refreshed_at: iso(status.refreshedAt),
+    source: status.source,
+    refreshing: status.refreshing,
+    consecutive_failures: status.consecutiveFailures,
+    next_attempt_at: iso(status.nextAttemptAt),
+    recent_failures: status.recentFailures.map((failure) => ({
+      at: iso(failure.at),
+      reason: failure.reason,
+      ...(failure.upstream ? { errcode: failure.upstream.errcode } : {}),
+    })),
+  };
+}
+
+export function adminRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.get("/token", async (c) => {
+    const config = c.var.config;
+    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
+    if (missing) return c.json({ error: missing }, 503);
+    const { result, status } = await tokenAuthority(c.env, config.appId!).accessTokenWithStatus();
+    if (!result.ok) {
+      return c.json(
+        {
+          error: result.reason,
+          ...(result.upstream
+            ? { errcode: result.upstream.errcode, hint: result.upstream.hint }
+            : {}),
+          refresh: refreshState(status),
+        },
+        503,
+        { "retry-after": String(Math.max(1, result.retryAfterSeconds)) },
+      );
+    }
+    const { value, expiresAt } = result.lease;
+    return c.json({
+      access_token: value,
+      expires_in: Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
+      expires_at: iso(expiresAt),
+      refresh: refreshState(status),
+    });
+  });
+
+  app.get("/check", async (c) => {
+    const config = c.var.config;
+    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
+    if (missing) return c.json({ ok: false, error: missing }, 503);
+    const started = Date.now();
+    try {
+      const answer = await createApiClient(c.env, config).getApiDomainIp();
+      return c.json({
+        ok: true,
+        api_base: config.apiBase,
+        token_source: config.tokenSource,
+        duration_ms: Date.now() - started,
+        api_domain_ips: Array.isArray(answer.ip_list) ? answer.ip_list.length : 0,
+      });
+    } catch (error) {
+      const failed = apiErrorResponse(error);
+      const body = (await failed.json()) as Record<string, unknown>;
+      return c.json({ ok: false, api_base: config.apiBase, ...body }, failed.status as 502 | 503);
+    }
+  });
+
+  return app;
+}
