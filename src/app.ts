@@ -4,8 +4,11 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import type { BotContext } from "./bot/context";
+import { adminAuth } from "./admin/auth";
+import { adminRoutes } from "./admin/routes";
 import { callbackRoutes } from "./callback/route";
 import { loadConfig } from "./config";
+import { healthRoutes } from "./health/route";
 import { describeError, log } from "./log";
 import type { WeChatRouter } from "./wechat/router";
 
@@ -24,7 +27,11 @@ export function createApp(bot: WeChatRouter<BotContext>) {
 
   app.route("/wechat", callbackRoutes(bot));
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/healthz", healthRoutes());
+
+  // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
+  app.use("/admin/*", adminAuth());
+  app.route("/admin", adminRoutes());
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
   app.onError((error, c) => {

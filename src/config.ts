@@ -22,6 +22,14 @@ export interface WeChatConfig {
   /** Passive-reply budget in ms, counted from the push's arrival; WeChat gives up at 5000. */
   replyBudgetMs: number;
   dedupe: boolean;
+  /** Where the access_token comes from: stable_token (default) or the classic /cgi-bin/token. */
+  tokenSource: "stable" | "classic";
+  /** A token or ticket is refreshed when fewer than this many seconds of its life remain. */
+  tokenRefreshMarginSeconds: number;
+  /** Timeout of each upstream WeChat API call, in ms. */
+  apiTimeoutMs: number;
+  /** Sent as X-WeChat-Proxy-Secret with every upstream request (a fixed-IP proxy checks it). */
+  proxySecret?: string;
 }
 
 export type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
@@ -31,6 +39,9 @@ const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
 // WeChat drops the connection at 5 s; a second of margin covers the trip back to its servers.
 const DEFAULT_REPLY_BUDGET_MS = 4000;
 const MAX_REPLY_BUDGET_MS = 4900;
+// WeChat's own rule for stable_token: it rotates the token 5 minutes before expiry.
+const DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS = 300;
+const DEFAULT_API_TIMEOUT_MS = 4000;
 
 function setting(env: Env, name: keyof Env): string | undefined {
   const value = env[name];
@@ -121,6 +132,30 @@ function parseConfig(env: Env): WeChatConfig {
   }
   const dedupeSetting = setting(env, "WECHAT_DEDUPE")?.toLowerCase();
   check(dedupeSetting, /^(on|off)$/, "WECHAT_DEDUPE", "on or off");
+  const tokenSource = setting(env, "WECHAT_TOKEN_SOURCE")?.toLowerCase() ?? "stable";
+  check(tokenSource, /^(stable|classic)$/, "WECHAT_TOKEN_SOURCE", "stable or classic");
+  const marginSetting = setting(env, "WECHAT_TOKEN_REFRESH_MARGIN");
+  const marginRule = "a whole number of seconds from 1 to 3600";
+  check(marginSetting, /^\d{1,4}$/, "WECHAT_TOKEN_REFRESH_MARGIN", marginRule);
+  if (marginSetting !== undefined && (Number(marginSetting) < 1 || Number(marginSetting) > 3600)) {
+    throw new ConfigError(`WECHAT_TOKEN_REFRESH_MARGIN must be ${marginRule}`);
+  }
+  const timeoutSetting = setting(env, "WECHAT_API_TIMEOUT_MS");
+  const timeoutRule = "a number of milliseconds from 50 to 30000";
+  check(timeoutSetting, /^\d{1,5}$/, "WECHAT_API_TIMEOUT_MS", timeoutRule);
+  if (
+    timeoutSetting !== undefined &&
+    (Number(timeoutSetting) < 50 || Number(timeoutSetting) > 30000)
+  ) {
+    throw new ConfigError(`WECHAT_API_TIMEOUT_MS must be ${timeoutRule}`);
+  }
+  // It travels as an HTTP header value: visible ASCII only, and long enough not to be guessed.
+  const proxySecret = check(
+    setting(env, "WECHAT_PROXY_SECRET"),
+    /^[\x21-\x7e]{16,256}$/,
+    "WECHAT_PROXY_SECRET",
+    "16-256 visible ASCII characters without spaces",
+  );
   return {
     token,
     ...(appId ? { appId } : {}),
@@ -134,6 +169,12 @@ function parseConfig(env: Env): WeChatConfig {
       : DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
     replyBudgetMs: budgetSetting ? Number(budgetSetting) : DEFAULT_REPLY_BUDGET_MS,
     dedupe: dedupeSetting !== "off",
+    tokenSource: tokenSource as WeChatConfig["tokenSource"],
+    tokenRefreshMarginSeconds: marginSetting
+      ? Number(marginSetting)
+      : DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS,
+    apiTimeoutMs: timeoutSetting ? Number(timeoutSetting) : DEFAULT_API_TIMEOUT_MS,
+    ...(proxySecret ? { proxySecret } : {}),
   };
 }
 

@@ -23,6 +23,18 @@ export interface Env {
   WECHAT_REPLY_BUDGET_MS?: string;
   /** "off" disables retry deduplication and the replayed-signature check (default on). */
   WECHAT_DEDUPE?: string;
+  /** "stable" (default: POST /cgi-bin/stable_token) or "classic" (GET /cgi-bin/token); never both. */
+  WECHAT_TOKEN_SOURCE?: string;
+  /** Refresh the access_token and jsapi_ticket when fewer than this many seconds remain (default 300). */
+  WECHAT_TOKEN_REFRESH_MARGIN?: string;
+  /** Timeout of each upstream WeChat API call in ms (default 4000). */
+  WECHAT_API_TIMEOUT_MS?: string;
+  /** When set, sent as X-WeChat-Proxy-Secret to the fixed-IP proxy in WECHAT_API_BASE. */
+  WECHAT_PROXY_SECRET?: string;
+  /** Hot read cache of the access_token and jsapi_ticket (never used for locking). */
+  TOKEN_CACHE: KVNamespace;
+  /** One TokenAuthority per appid: the single writer of the access_token and jsapi_ticket. */
+  TOKEN_AUTHORITY: DurableObjectNamespace<import("./token/authority").TokenAuthority>;
   PUSH_LEDGER: DurableObjectNamespace<import("./dedupe/push-ledger").PushLedger>;
 }
 

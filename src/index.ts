@@ -6,5 +6,6 @@ import { parrot } from "./bot/parrot";
 import { createWorker } from "./worker";
 
 export { PushLedger } from "./dedupe/push-ledger";
+export { TokenAuthority } from "./token/authority";
 
 export default createWorker(parrot);

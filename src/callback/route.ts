@@ -8,6 +8,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
+import { createApiClient } from "../token/api-client";
 import { log } from "../log";
 import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
 import { NO_REPLY_BODY } from "../wechat/reply";
@@ -71,6 +72,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
     const context: BotContext = {
       env: c.env,
       config,
+      api: createApiClient(c.env, config),
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     };
     const replyXml = await answerPush(bot, push, context, {
