@@ -19,6 +19,8 @@ export default defineConfig({
                 WECHAT_APPID: "wx0123456789abcdef",
                 WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
                 WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
+                WECHAT_API_TIMEOUT_MS: "400",
               },
             },
           }),
