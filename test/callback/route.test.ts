@@ -1,11 +1,12 @@
 import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signPush, textPushXml, randomMsgId } from "../../dev/fake-wechat/sign-push";
 import { MAX_PUSH_BYTES } from "../../src/callback/read-body";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
 import { computeMsgSignature } from "../../src/wechat/signature";
 import { renderXml, textOf } from "../../src/wechat/xml";
+import { V1, V2 } from "../fixtures/vectors";
 import {
   account,
   countingApp,
@@ -222,13 +223,18 @@ describe("POST /wechat: bad input", () => {
     expect(state.runs).toBe(1);
   });
 
-  it("a handler that throws is answered with success", async () => {
+  it("a handler that throws is logged and answered with success", async () => {
+    const logged: string[] = [];
+    vi.spyOn(console, "error").mockImplementation(
+      (line: unknown) => void logged.push(String(line)),
+    );
     const { state, fetch } = countingApp("throw");
     const push = await signPush(account, text("boom", "oUserThrow"));
     const res = await fetch(push.path, { method: "POST", body: push.body });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("success");
     expect(state.runs).toBe(1);
+    expect(logged.join("\n")).toContain("handler exploded");
   });
 
   it("never answers bad input with a 5xx (through the deployed Worker)", async () => {
@@ -275,5 +281,96 @@ describe("configuration that the callback needs", () => {
 
   it("the test env is the one the fixtures sign with", () => {
     expect(env.WECHAT_TOKEN).toBe(account.token);
+  });
+});
+
+describe("the published vectors through the Worker", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  // Only Date is faked: the Worker's clock reads the vector's own time, timers stay real.
+  const at = (timestamp: string) => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Number(timestamp) * 1000);
+  };
+
+  it("V1: the official URL verification gets its echostr", async () => {
+    at(V1.get_verify.timestamp);
+    const { fetch } = countingApp();
+    const { timestamp, nonce, echostr, signature } = V1.get_verify;
+    const query = new URLSearchParams({ signature, timestamp, nonce, echostr });
+    const res = await fetch(
+      `/wechat?${query}`,
+      {},
+      {
+        WECHAT_TOKEN: V1.token,
+        WECHAT_APPID: V1.appid,
+        WECHAT_ENCODING_AES_KEY: V1.encodingAESKey,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(echostr);
+  });
+
+  it("V1: the official JSON-format safe push authenticates, then is refused as not XML", async () => {
+    at(V1.safe_post.timestamp);
+    const { state, fetch } = countingApp();
+    const p = V1.safe_post;
+    const query = new URLSearchParams({
+      signature: p.signature,
+      timestamp: p.timestamp,
+      nonce: p.nonce,
+      openid: p.openid,
+      encrypt_type: "aes",
+      msg_signature: p.msg_signature,
+    });
+    // In an XML envelope, so the refusal is of the decrypted JSON (the JSON envelope is refused too).
+    const body = renderXml({ ToUserName: "gh_97417a04a28d", Encrypt: p.encrypt });
+    const env = {
+      WECHAT_TOKEN: V1.token,
+      WECHAT_APPID: V1.appid,
+      WECHAT_ENCODING_AES_KEY: V1.encodingAESKey,
+    };
+    const res = await fetch(`/wechat?${query}`, { method: "POST", body }, env);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/JSON/);
+    const json = JSON.stringify({ ToUserName: "gh_97417a04a28d", Encrypt: p.encrypt });
+    expect((await fetch(`/wechat?${query}`, { method: "POST", body: json }, env)).status).toBe(400);
+    expect(state.runs).toBe(0);
+  });
+
+  it("V2: the official safe-mode push is answered encrypted", async () => {
+    at(V2.timestamp);
+    const { state, fetch } = countingApp();
+    const query = new URLSearchParams({
+      signature: V2.signature,
+      timestamp: V2.timestamp,
+      nonce: V2.nonce,
+      openid: "oyORnuP8q7ou2gfYjqLzSIWZf0rs",
+      encrypt_type: "aes",
+      msg_signature: V2.msg_signature,
+    });
+    const body = renderXml({ ToUserName: "gh_10f6c3c3ac5a", Encrypt: V2.encrypt });
+    const env = {
+      WECHAT_TOKEN: V2.token,
+      WECHAT_APPID: V2.appid,
+      WECHAT_ENCODING_AES_KEY: V2.encodingAESKey,
+    };
+    const res = await fetch(`/wechat?${query}`, { method: "POST", body }, env);
+    expect(res.status).toBe(200);
+    expect(state.runs).toBe(1);
+    const outer = root(await res.text());
+    expect(textOf(outer, "TimeStamp")).toBe(V2.timestamp);
+    const encrypt = textOf(outer, "Encrypt")!;
+    expect(textOf(outer, "MsgSignature")).toBe(
+      await computeMsgSignature(V2.token, V2.timestamp, V2.nonce, encrypt),
+    );
+    const inner = await new MessageCrypt(V2.encodingAESKey, V2.appid).decrypt(encrypt);
+    const reply = root(inner.message);
+    expect(textOf(reply, "Content")).toBe("counted");
+    expect(textOf(reply, "ToUserName")).toBe("oyORnuP8q7ou2gfYjqLzSIWZf0rs");
+    expect(textOf(reply, "FromUserName")).toBe("gh_10f6c3c3ac5a");
   });
 });
