@@ -137,9 +137,17 @@ export function elementsOf(element: XmlElement | undefined, name: string): XmlEl
   return list.filter((v): v is XmlElement => typeof v === "object" && !Array.isArray(v));
 }
 
-/** CDATA section for arbitrary text; `]]>` is split across two sections so it stays well-formed. */
+// Characters XML 1.0 cannot carry at all, not even in CDATA (its Char production): C0 controls
+// other than tab, LF and CR, and U+FFFE/U+FFFF. (Lone surrogates become U+FFFD when encoded.)
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+
+/**
+ * CDATA section for arbitrary text, always well-formed: `]]>` is split across two sections, and
+ * characters XML cannot carry (e.g. a control character from a handler's data source) are dropped.
+ */
 export function cdata(text: string): string {
-  return `<![CDATA[${text.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`;
+  const safe = text.replace(NOT_XML_CHAR, "");
+  return `<![CDATA[${safe.replaceAll("]]>", "]]]]><![CDATA[>")}]]>`;
 }
 
 /** A value to serialise: text goes in CDATA, numbers bare, nested objects and lists as elements. */

@@ -64,6 +64,12 @@ describe("the demo bot (parrot) through the Worker", () => {
     expect(textOf(reply!, "ToUserName")).toBe(from);
   });
 
+  it("keeps the reply well-formed XML when the text carries a control character", async () => {
+    const { body, content } = await send(fresh(textXml("bell\u0007 ring")).xml);
+    expect(body).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    expect(content).toBe("bell ring");
+  });
+
   it("echoes in safe mode too, encrypted", async () => {
     const content = "安全模式 ]]> " + "x".repeat(1500);
     const { content: echoed } = await send(fresh(textXml(content)).xml, "safe");

@@ -122,6 +122,12 @@ describe("output", () => {
     }
   });
 
+  it("cdata() drops characters XML 1.0 cannot carry, and keeps tab, newline and emoji", () => {
+    const xml = `<xml><A>${cdata("a\u0000b\u0001c\u0008d\u000Be\u001Ff\uFFFEg\tI\n😀")}</A></xml>`;
+    expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/);
+    expect(textOf(root(xml), "A")).toBe("abcdefg\tI\n😀");
+  });
+
   it("renderXml writes text in CDATA, numbers bare, lists as repeats, skips undefined", () => {
     expect(renderXml({ A: "x", B: 1, C: { D: ["1", "2"] }, E: undefined })).toBe(
       "<xml><A><![CDATA[x]]></A><B>1</B><C><D><![CDATA[1]]></D><D><![CDATA[2]]></D></C></xml>",
