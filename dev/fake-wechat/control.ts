@@ -8,10 +8,12 @@
  * POST /__fake/revoke                   → invalidates every issued access_token (40001 next)
  * POST /__fake/advance?seconds=N        → moves the fake's clock
  * POST /__fake/reset                    → forgets the request log
+ * Messaging and OAuth controls (outbox, interaction, oauth-user): platform-control.ts
  */
 import type { FakeWeChat } from "./fake.ts";
 import { jsonAnswer } from "./endpoints/types.ts";
 import type { Failure } from "./failures.ts";
+import { platformControl } from "./platform-control.ts";
 
 export const CONTROL_PREFIX = "/__fake/";
 
@@ -29,6 +31,8 @@ export async function control(fake: FakeWeChat, request: Request): Promise<Respo
       now: new Date(fake.now()).toISOString(),
     });
   }
+  const platform = await platformControl(fake, request, action);
+  if (platform) return platform;
   if (request.method !== "POST") return jsonAnswer({ error: "unknown control" }, 404);
   switch (action) {
     case "inject": {

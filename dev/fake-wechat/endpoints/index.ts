@@ -2,8 +2,22 @@
  * The fake's endpoint table. Each area lives in its own file and adds one line here.
  */
 import { basicEndpoints } from "./basic.ts";
+import { mediaEndpoints } from "./media.ts";
+import { menuEndpoints } from "./menu.ts";
+import { messageEndpoints } from "./messages.ts";
+import { oauthEndpoints } from "./oauth.ts";
 import { qrCodeEndpoints } from "./qrcode.ts";
 import { tokenEndpoints } from "./tokens.ts";
 import type { Endpoint } from "./types.ts";
+import { userEndpoints } from "./users.ts";
 
-export const endpoints: Endpoint[] = [...tokenEndpoints, ...basicEndpoints, ...qrCodeEndpoints];
+export const endpoints: Endpoint[] = [
+  ...tokenEndpoints,
+  ...basicEndpoints,
+  ...qrCodeEndpoints,
+  ...messageEndpoints,
+  ...menuEndpoints,
+  ...userEndpoints,
+  ...mediaEndpoints,
+  ...oauthEndpoints,
+];
