@@ -82,12 +82,18 @@ export class WeChatApiError extends Error {
   readonly path: string;
   /** For 40164: the caller IP WeChat saw. */
   readonly ip: string | undefined;
+  /**
+   * The whole answer: some errors carry data (45065 carries the earlier mass send's msg_id).
+   * Never in toJSON: answers reach callers through the typed modules only.
+   */
+  readonly body: Readonly<Record<string, unknown>>;
 
-  constructor(errcode: number, errmsg: string, path: string) {
+  constructor(errcode: number, errmsg: string, path: string, body: Record<string, unknown> = {}) {
     super(`WeChat ${path} errcode ${errcode}: ${errmsg}`);
     this.errcode = errcode;
     this.errmsg = errmsg;
     this.path = path;
+    this.body = body;
     this.hint = hintFor(errcode, errmsg);
     this.ip = errcode === 40164 ? reportedIp(errmsg) : undefined;
   }
