@@ -39,7 +39,7 @@ export class CustomServiceRefusal extends WeChatApiError {
   readonly reason: string;
 
   constructor(cause: WeChatApiError) {
-    super(cause.errcode, cause.errmsg, cause.path);
+    super(cause.errcode, cause.errmsg, cause.path, { ...cause.body });
     const refusal = REFUSALS[cause.errcode]!;
     this.kind = refusal.kind;
     this.reason = refusal.reason;

@@ -63,18 +63,14 @@ export async function sendMass(
       duplicate: false,
     };
   } catch (error) {
+    // WeChat answers a clientmsgid it has seen in the last 24 h with 45065 and the first send's msg_id.
     const existing =
       error instanceof WeChatApiError && error.errcode === 45065
-        ? duplicateMsgId(error.errmsg)
+        ? idOf(error.body.msg_id)
         : undefined;
     if (existing) return { msg_id: existing, duplicate: true };
     throw error;
   }
-}
-
-// WeChat reports the first send's id in the errmsg of 45065 ("clientmsgid exist, msg_id: N").
-function duplicateMsgId(errmsg: string): string | undefined {
-  return /msg_?id[":\s]*(\d+)/i.exec(errmsg)?.[1];
 }
 
 /** `mass/preview`: to one follower by openid (`touser`) or WeChat ID (`towxname`); 100 a day. */
