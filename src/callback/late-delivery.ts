@@ -7,19 +7,15 @@
  * accounts without customer-service messages.
  */
 import { describeError, log } from "../log";
+import { CustomServiceRefusal } from "../wechat/api/custom-service";
+import { WeChatApiError } from "../wechat/api/errors";
 import { customMessageFromReply, type CustomMessage } from "../wechat/custom-message";
 import type { Reply } from "../wechat/reply";
 
-/** Sends one customer-service message; rejects with an error carrying `errcode` when WeChat refuses. */
+/** Sends one customer-service message; rejects when WeChat refuses it. */
 export type SendCustomMessage = (message: CustomMessage) => Promise<unknown>;
 
-const REFUSALS: Record<number, string> = {
-  48001: "the account has no customer-service message permission (48001)",
-  45015: "the follower is outside the 48-hour customer-service window (45015)",
-  45047: "the customer-service quota for this follower is used up (45047)",
-};
-
-/** True when delivered; false when the reply should be kept for the follower's next message. */
+/** True when delivered (or undeliverable by nature); false when it should be kept for later. */
 export async function deliverLate(
   reply: Reply,
   openid: string,
@@ -36,13 +32,10 @@ export async function deliverLate(
     log.info("late_reply.delivered", { replyType: reply.type, ms: Date.now() - started });
     return true;
   } catch (error) {
-    const errcode = (error as { errcode?: unknown }).errcode;
-    const reason =
-      typeof errcode === "number" && REFUSALS[errcode] ? REFUSALS[errcode] : describeError(error);
     log.warn("late_reply.kept", {
       replyType: reply.type,
-      errcode: typeof errcode === "number" ? errcode : undefined,
-      reason,
+      errcode: error instanceof WeChatApiError ? error.errcode : undefined,
+      reason: error instanceof CustomServiceRefusal ? error.reason : describeError(error),
     });
     return false;
   }

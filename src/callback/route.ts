@@ -9,6 +9,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
 import { createApiClient } from "../token/api-client";
+import { sendCustomMessage } from "../wechat/api/custom-service";
 import { log } from "../log";
 import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
 import { NO_REPLY_BODY } from "../wechat/reply";
@@ -16,7 +17,6 @@ import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
 import { checkReplayedSignature } from "../dedupe/replay-guard";
 import { answerPush } from "./answer-push";
-import { customMessageSender } from "./custom-message-sender";
 
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
   "bad-request": 400,
@@ -27,7 +27,11 @@ const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function plain(text: string, status: 200 | 400 | 401 | 413 | 503 = 200) {
-  return new Response(text, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+  // nosniff: the echostr is caller input sent back verbatim; it must never be read as HTML.
+  return new Response(text, {
+    status,
+    headers: { "content-type": "text/plain; charset=utf-8", "x-content-type-options": "nosniff" },
+  });
 }
 
 export function callbackRoutes(bot: WeChatRouter<BotContext>) {
@@ -79,7 +83,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
       arrivedAt,
       budgetMs: config.replyBudgetMs,
       ledger,
-      send: customMessageSender(c.env, config),
+      send: (message) => sendCustomMessage(context.api, message),
     });
     if (replyXml === undefined) return plain(NO_REPLY_BODY);
     const sealed = await sealReply(replyXml, push, config, nowSeconds());

