@@ -7,6 +7,7 @@
  */
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
+import { DEFAULT_OPEN_BASE } from "./wechat/oauth";
 
 export interface WeChatConfig {
   token: string;
@@ -30,6 +31,12 @@ export interface WeChatConfig {
   apiTimeoutMs: number;
   /** Sent as X-WeChat-Proxy-Secret with every upstream request (a fixed-IP proxy checks it). */
   proxySecret?: string;
+  /** Host of WeChat's OAuth authorize page (never derived from apiBase), without a trailing slash. */
+  openBase: string;
+  /** Key material for the signed OAuth session cookie; derived from appSecret when unset. */
+  sessionSecret?: string;
+  /** The code of WeChat's domain-verification file MP_verify_<code>.txt. */
+  mpVerify?: string;
 }
 
 export type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
@@ -68,6 +75,8 @@ export function parseBaseUrl(value: string, name: string): string {
     throw new ConfigError(`${name} must be an http:// or https:// URL`);
   }
   if (url.search || url.hash) throw new ConfigError(`${name} must not carry a query or fragment`);
+  // fetch() would silently drop them; a proxy is authenticated with WECHAT_PROXY_SECRET instead.
+  if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials`);
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
@@ -95,9 +104,10 @@ function parseConfig(env: Env): WeChatConfig {
   check(token, /^[A-Za-z0-9]{3,32}$/, "WECHAT_TOKEN", "3-32 letters and digits");
   const appId = check(
     setting(env, "WECHAT_APPID"),
-    /^wx[0-9a-f]{16}$/i,
+    // Case matters: the appid is compared byte for byte with the one inside every encrypted push.
+    /^wx[0-9a-f]{16}$/,
     "WECHAT_APPID",
-    "wx followed by 16 hex digits",
+    "wx followed by 16 lowercase hex digits",
   );
   const appSecret = check(
     setting(env, "WECHAT_APPSECRET"),
@@ -156,6 +166,20 @@ function parseConfig(env: Env): WeChatConfig {
     "WECHAT_PROXY_SECRET",
     "16-256 visible ASCII characters without spaces",
   );
+  const openBaseSetting = setting(env, "WECHAT_OPEN_BASE");
+  const sessionSecret = check(
+    setting(env, "SESSION_SECRET"),
+    /^[\x21-\x7e]{32,256}$/,
+    "SESSION_SECRET",
+    "32-256 visible ASCII characters without spaces",
+  );
+  // Accept the code or the whole file name WeChat offers for download (MP_verify_<code>.txt).
+  const mpVerify = check(
+    setting(env, "MP_VERIFY")?.replace(/^MP_verify_/, "").replace(/\.txt$/, ""),
+    /^[A-Za-z0-9]{1,64}$/,
+    "MP_VERIFY",
+    "the letters and digits of MP_verify_<code>.txt",
+  );
   return {
     token,
     ...(appId ? { appId } : {}),
@@ -175,6 +199,11 @@ function parseConfig(env: Env): WeChatConfig {
       : DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS,
     apiTimeoutMs: timeoutSetting ? Number(timeoutSetting) : DEFAULT_API_TIMEOUT_MS,
     ...(proxySecret ? { proxySecret } : {}),
+    openBase: openBaseSetting
+      ? parseBaseUrl(openBaseSetting, "WECHAT_OPEN_BASE")
+      : DEFAULT_OPEN_BASE,
+    ...(sessionSecret ? { sessionSecret } : {}),
+    ...(mpVerify ? { mpVerify } : {}),
   };
 }
 

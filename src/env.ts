@@ -31,6 +31,12 @@ export interface Env {
   WECHAT_API_TIMEOUT_MS?: string;
   /** When set, sent as X-WeChat-Proxy-Secret to the fixed-IP proxy in WECHAT_API_BASE. */
   WECHAT_PROXY_SECRET?: string;
+  /** Host of WeChat's OAuth authorize page. Default https://open.weixin.qq.com; never follows WECHAT_API_BASE. */
+  WECHAT_OPEN_BASE?: string;
+  /** Key of the signed OAuth session cookie (32+ characters); derived from WECHAT_APPSECRET when unset. */
+  SESSION_SECRET?: string;
+  /** The code of the domain-verification file MP_verify_<code>.txt that WeChat asks for. */
+  MP_VERIFY?: string;
   /** Hot read cache of the access_token and jsapi_ticket (never used for locking). */
   TOKEN_CACHE: KVNamespace;
   /** One TokenAuthority per appid: the single writer of the access_token and jsapi_ticket. */
