@@ -175,7 +175,9 @@ function parseConfig(env: Env): WeChatConfig {
   );
   // Accept the code or the whole file name WeChat offers for download (MP_verify_<code>.txt).
   const mpVerify = check(
-    setting(env, "MP_VERIFY")?.replace(/^MP_verify_/, "").replace(/\.txt$/, ""),
+    setting(env, "MP_VERIFY")
+      ?.replace(/^MP_verify_/, "")
+      .replace(/\.txt$/, ""),
     /^[A-Za-z0-9]{1,64}$/,
     "MP_VERIFY",
     "the letters and digits of MP_verify_<code>.txt",
