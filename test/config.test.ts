@@ -36,6 +36,8 @@ describe("required and malformed settings answer 503 naming the variable", () =>
     ["WECHAT_APPID", "wxLEAKME"],
     ["WECHAT_APPID", "wx0123456789abcdefLEAKME"],
     ["WECHAT_APPID", "ab0123456789abcdef"],
+    // Compared byte for byte with the appid inside encrypted pushes, which WeChat writes lowercase.
+    ["WECHAT_APPID", "wxABCDEF0123456789"],
     ["WECHAT_APPSECRET", "LEAKME0123456789abcdef0123456789"],
     ["WECHAT_APPSECRET", "0123456789abcdef"],
     ["WECHAT_ENCODING_AES_KEY", "LEAKME"],
@@ -44,6 +46,7 @@ describe("required and malformed settings answer 503 naming the variable", () =>
     ["WECHAT_API_BASE", "not a url LEAKME"],
     ["WECHAT_API_BASE", "ftp://LEAKME.example"],
     ["WECHAT_API_BASE", "https://proxy.example/?key=LEAKME"],
+    ["WECHAT_API_BASE", "https://user:LEAKME@proxy.example/"],
     ["ALLOWED_ORIGINS", "https://ok.example, LEAKME"],
     ["ALLOWED_ORIGINS", "javascript:LEAKME"],
   ] as const)("%s = %j", async (name, value) => {
@@ -79,7 +82,6 @@ describe("valid settings", () => {
   it.each([
     ["WECHAT_TOKEN", "abc"],
     ["WECHAT_TOKEN", "A1".repeat(16)],
-    ["WECHAT_APPID", "wxABCDEF0123456789"],
     ["WECHAT_APPSECRET", "ABCDEF0123456789abcdef0123456789"],
     ["WECHAT_API_BASE", "http://127.0.0.1:8787/"],
     ["WECHAT_API_BASE", "https://proxy.example/wechat"],
