@@ -1,0 +1,109 @@
+/**
+ * `/qr`: parametric QR codes for marketing pages, and `/qr/stats` for the operator.
+ *
+ * GET /qr?scene=…[&expire=…][&format=json|svg|png][&permanent=1], called from the page's browser:
+ * 1. CORS for ALLOWED_ORIGINS (a working preflight, `*` accepted here only).
+ * 2. An Authorization header must carry the admin key (401 otherwise); admin calls skip 3.
+ * 3. Per-visitor rate limit on CF-Connecting-IP (QR_RATE_LIMITER, 60 a minute): 429 + Retry-After.
+ * 4. permanent=1 needs the admin key: an account has 100,000 permanent codes for ever, and an open
+ *    endpoint would let anyone spend them (401 without a key, 403 when ADMIN_KEY is not set).
+ * 5. Bad parameters: 400 naming the parameter. Nothing is created before this point.
+ * 6. The ticket: isolate memory, else the scene's QrTicketIssuer, which creates at most one.
+ */
+import { Hono } from "hono";
+import { adminAuth } from "../admin/auth";
+import type { AppEnv } from "../app-env";
+import { missingSetting } from "../config";
+import { cors } from "../http/cors";
+import { log } from "../log";
+import { qrAnswer } from "./answer";
+import { classifyCaller } from "./admin-key";
+import { readPermanent, readQrQuery } from "./params";
+import { qrStatsHandler } from "./stats-route";
+import { qrTicketCache } from "./ticket-cache";
+
+/** Workers Rate Limiting periods are 10 or 60 s; wrangler.toml sets 60. */
+const RATE_LIMIT_PERIOD_SECONDS = 60;
+
+const NO_STORE = { "cache-control": "no-store" };
+
+export function qrRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    "*",
+    cors({ methods: ["GET"], allowHeaders: ["Authorization"], exposeHeaders: ["Retry-After"] }),
+  );
+
+  app.get("/stats", adminAuth(), qrStatsHandler);
+
+  app.get("/", async (c) => {
+    const config = c.var.config;
+    const caller = await classifyCaller(c.req.header("authorization"), config.adminKey);
+    if (caller === "bad-key") {
+      return c.json({ error: "wrong admin key (Authorization: Bearer <ADMIN_KEY>)" }, 401, {
+        ...NO_STORE,
+        "www-authenticate": 'Bearer realm="qr"',
+      });
+    }
+    if (caller === "visitor") {
+      const client = c.req.header("cf-connecting-ip") ?? "unknown";
+      const { success } = await c.env.QR_RATE_LIMITER.limit({ key: `qr:${client}` });
+      if (!success) {
+        log.warn("qr.rate_limited", {});
+        return c.json({ error: "too many requests from this client; try again in a minute" }, 429, {
+          ...NO_STORE,
+          "retry-after": String(RATE_LIMIT_PERIOD_SECONDS),
+        });
+      }
+    }
+
+    const params = new URL(c.req.url).searchParams;
+    const permanentFlag = readPermanent(params);
+    if (!permanentFlag.ok) {
+      return c.json({ error: permanentFlag.reason, parameter: permanentFlag.parameter }, 400);
+    }
+    const { permanent } = permanentFlag;
+    if (permanent && caller !== "admin") {
+      if (!config.adminKey) {
+        return c.json(
+          {
+            error:
+              "permanent codes can only be created with the admin key, and ADMIN_KEY is not set",
+          },
+          403,
+          NO_STORE,
+        );
+      }
+      return c.json(
+        { error: "permanent codes need the admin key (Authorization: Bearer <ADMIN_KEY>)" },
+        401,
+        { ...NO_STORE, "www-authenticate": 'Bearer realm="qr"' },
+      );
+    }
+    const query = readQrQuery(params, permanent);
+    if (!query.ok) return c.json({ error: query.reason, parameter: query.parameter }, 400);
+
+    const { appId } = config;
+    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
+    if (missing || !appId) return c.json({ error: missing }, 503, NO_STORE);
+    const result = await qrTicketCache.get(c.env, appId, query.query.spec);
+    if (!result.ok) {
+      const { status, body, retryAfterSeconds } = result.failure;
+      return c.json(body, status, {
+        ...NO_STORE,
+        ...(retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : {}),
+      });
+    }
+    const { spec, format } = query.query;
+    return qrAnswer(result.ticket, {
+      format,
+      expireSeconds: spec.kind === "temporary" ? spec.expireSeconds : 0,
+      mpBase: config.mpBase,
+      privateAnswer: caller === "admin",
+      now: Date.now(),
+    });
+  });
+
+  return app;
+}
