@@ -10,6 +10,7 @@ import { callbackRoutes } from "./callback/route";
 import { loadConfig } from "./config";
 import { healthRoutes } from "./health/route";
 import { describeError, log } from "./log";
+import { qrRoutes } from "./qr/route";
 import type { WeChatRouter } from "./wechat/router";
 
 export function createApp(bot: WeChatRouter<BotContext>) {
@@ -28,6 +29,8 @@ export function createApp(bot: WeChatRouter<BotContext>) {
   app.route("/wechat", callbackRoutes(bot));
 
   app.route("/healthz", healthRoutes());
+
+  app.route("/qr", qrRoutes());
 
   // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
   app.use("/admin/*", adminAuth());

@@ -8,6 +8,7 @@
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
 import { DEFAULT_OPEN_BASE } from "./wechat/oauth";
+import { DEFAULT_MP_BASE } from "./wechat/qrcode";
 
 export interface WeChatConfig {
   token: string;
@@ -16,6 +17,8 @@ export interface WeChatConfig {
   encodingAESKey?: string;
   /** Without a trailing slash; may carry a path prefix (a proxy). */
   apiBase: string;
+  /** Host of /cgi-bin/showqrcode (QR images), without a trailing slash. */
+  mpBase: string;
   adminKey?: string;
   /** Normalised origins (scheme://host[:port]); "*" may appear, and is honoured for CORS only. */
   allowedOrigins: string[];
@@ -120,6 +123,7 @@ function parseConfig(env: Env): WeChatConfig {
     throw new ConfigError("WECHAT_ENCODING_AES_KEY must be 43 base64 characters");
   }
   const apiBaseSetting = setting(env, "WECHAT_API_BASE");
+  const mpBaseSetting = setting(env, "WECHAT_MP_BASE");
   const apiBase = apiBaseSetting
     ? parseBaseUrl(apiBaseSetting, "WECHAT_API_BASE")
     : DEFAULT_API_BASE;
@@ -188,6 +192,7 @@ function parseConfig(env: Env): WeChatConfig {
     ...(appSecret ? { appSecret } : {}),
     ...(encodingAESKey ? { encodingAESKey } : {}),
     apiBase,
+    mpBase: mpBaseSetting ? parseBaseUrl(mpBaseSetting, "WECHAT_MP_BASE") : DEFAULT_MP_BASE,
     ...(setting(env, "ADMIN_KEY") ? { adminKey: setting(env, "ADMIN_KEY") } : {}),
     allowedOrigins: parseOrigins(setting(env, "ALLOWED_ORIGINS"), "ALLOWED_ORIGINS"),
     timestampToleranceSeconds: toleranceSetting

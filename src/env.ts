@@ -42,6 +42,14 @@ export interface Env {
   /** One TokenAuthority per appid: the single writer of the access_token and jsapi_ticket. */
   TOKEN_AUTHORITY: DurableObjectNamespace<import("./token/authority").TokenAuthority>;
   PUSH_LEDGER: DurableObjectNamespace<import("./dedupe/push-ledger").PushLedger>;
+  /** Base URL of showqrcode's host (the image in /qr answers). Default https://mp.weixin.qq.com. */
+  WECHAT_MP_BASE?: string;
+  /** One QrTicketIssuer per (appid, kind, scene): creates each QR ticket once (src/qr/ticket-issuer.ts). */
+  QR_TICKET_ISSUER: DurableObjectNamespace<import("./qr/ticket-issuer").QrTicketIssuer>;
+  /** One QrScanStats per appid: per-scene scans, follows, unfollows (src/qr/scan-stats.ts). */
+  QR_SCAN_STATS: DurableObjectNamespace<import("./qr/scan-stats").QrScanStats>;
+  /** Per-visitor limit on /qr (Workers Rate Limiting, configured in wrangler.toml). */
+  QR_RATE_LIMITER: RateLimit;
 }
 
 type WorkerEnv = Env;

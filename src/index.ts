@@ -7,5 +7,7 @@ import { createWorker } from "./worker";
 
 export { PushLedger } from "./dedupe/push-ledger";
 export { TokenAuthority } from "./token/authority";
+export { QrTicketIssuer } from "./qr/ticket-issuer";
+export { QrScanStats } from "./qr/scan-stats";
 
 export default createWorker(parrot);
