@@ -1,0 +1,401 @@
+// The playground page: one follower chatting with the Worker through the simulated WeChat.
+// The simulator does the WeChat work (signing, encryption, retries); this page only asks it to
+// act and draws what it reports on /playground/api/events.
+import { botMessage, followerMessage, h, prettyXml, systemLine } from "./render.js";
+
+const API = "/playground/api";
+const $ = (selector) => document.querySelector(selector);
+const chat = $("#chat");
+const wire = $("#wire");
+const log = $("#log");
+
+const state = { mode: "plaintext", following: false, openid: "", originalId: "", appId: "" };
+/** Exchange id → the chat nodes and wire entry drawn for it, redrawn in place on updates. */
+const drawn = new Map();
+
+async function act(action) {
+  const response = await fetch(`${API}/actions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(action),
+  });
+  if (!response.ok) {
+    const { error } = await response.json().catch(() => ({ error: response.statusText }));
+    appendChat(systemLine(`没有发送 Not sent: ${error}`, "notice"));
+  }
+}
+
+// ── Drawing ──────────────────────────────────────────────────────────────────────────────────
+
+const EVENT_ACTIONS = new Set(["follow", "unfollow", "scan", "click", "view", "report_location"]);
+
+function appendChat(node) {
+  const nearBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
+  chat.append(node);
+  if (nearBottom || node.classList.contains("follower")) chat.scrollTop = chat.scrollHeight;
+}
+
+function exchangeNodes(exchange) {
+  const nodes = [];
+  const retries =
+    exchange.attempts.length > 1 ? `WeChat 重试 retried ×${exchange.attempts.length - 1}` : "";
+  if (EVENT_ACTIONS.has(exchange.action)) {
+    nodes.push(systemLine(exchange.summary));
+    if (exchange.status === "sending") nodes.push(h("li", { class: "system pending" }, "…"));
+  } else {
+    const meta = h(
+      "span",
+      { class: `meta${exchange.status === "sending" ? " pending" : ""}` },
+      exchange.status === "sending" ? retries || "发送中 sending" : retries,
+    );
+    nodes.push(followerMessage(exchange.summary, meta));
+  }
+  if (exchange.reply)
+    nodes.push(
+      botMessage(exchange.reply, {
+        onMenuItem: (item) => act({ type: "text", content: item.content }),
+      }),
+    );
+  if (exchange.notice) nodes.push(systemLine(exchange.notice, "notice"));
+  return nodes;
+}
+
+function drawExchange(exchange) {
+  const previous = drawn.get(exchange.id);
+  const nodes = exchangeNodes(exchange);
+  if (previous) {
+    const anchor = previous.nodes[0];
+    for (const node of nodes) anchor.before(node);
+    for (const node of previous.nodes) node.remove();
+    if (chat.scrollHeight - chat.scrollTop - chat.clientHeight < 200)
+      chat.scrollTop = chat.scrollHeight;
+  } else {
+    for (const node of nodes) appendChat(node);
+  }
+  const entry = wireEntry(exchange, previous?.entry?.open ?? true);
+  if (previous?.entry) previous.entry.replaceWith(entry);
+  else addWire(entry);
+  drawn.set(exchange.id, { nodes, entry });
+}
+
+function drawArrived(arrived) {
+  appendChat(
+    botMessage(arrived.message, {
+      via: arrived.via,
+      onMenuItem: (item) => act({ type: "text", content: item.content }),
+    }),
+  );
+  addWire(
+    h(
+      "details",
+      { class: "exchange", open: true },
+      h(
+        "summary",
+        {},
+        h("b", {}, `#${arrived.id}`),
+        `Worker → WeChat API`,
+        h("span", { class: "tag" }, arrived.via),
+      ),
+      part("API 请求 Request the Worker made (JSON)", arrived.raw),
+    ),
+  );
+}
+
+function addWire(entry) {
+  wire.querySelector(".empty")?.remove();
+  // Newest first; older entries fold away.
+  for (const old of wire.querySelectorAll("details[open]")) old.open = false;
+  wire.prepend(entry);
+}
+
+function part(title, text) {
+  return h("div", { class: "wire-part" }, h("h5", {}, title), h("pre", {}, text));
+}
+
+function wireEntry(exchange, open) {
+  const w = exchange.wire;
+  const status = w?.responseStatus;
+  const outcome =
+    exchange.status === "sending"
+      ? "…"
+      : exchange.status === "failed"
+        ? exchange.problem
+        : exchange.reply
+          ? `reply: ${exchange.reply.kind}`
+          : "success (no reply)";
+  const attempts = exchange.attempts
+    .map((a) => `attempt ${a.attempt}: ${a.outcome} in ${a.ms} ms`)
+    .join("\n");
+  const encrypted = w && w.mode !== "plaintext";
+  return h(
+    "details",
+    { class: "exchange", open },
+    h(
+      "summary",
+      {},
+      h("b", {}, `#${exchange.id}`),
+      exchange.summary.length > 40 ? `${exchange.summary.slice(0, 40)}…` : exchange.summary,
+      h("span", { class: `tag ${w?.mode ?? ""}` }, w?.mode ?? state.mode),
+      status ? h("span", { class: `tag${status === 200 ? "" : " bad"}` }, `HTTP ${status}`) : null,
+      exchange.status === "failed" ? h("span", { class: "tag bad" }, "failed") : null,
+    ),
+    w ? part(`① 请求 Request as sent: POST ${w.requestPath}`, prettyXml(w.requestBody)) : null,
+    encrypted
+      ? part("② 加密前 Inner XML (what the Encrypt field carries)", prettyXml(w.innerXml))
+      : null,
+    attempts ? part("投递 Delivery (5 s timeout, 3 tries)", attempts) : null,
+    w?.responseBody !== undefined
+      ? part(
+          `③ 回复 Reply as received (HTTP ${status})`,
+          prettyXml(w.responseBody) || "(empty body)",
+        )
+      : null,
+    w?.decryptedReply ? part("④ 解密后 Decrypted reply", prettyXml(w.decryptedReply)) : null,
+    h("div", { class: "wire-part" }, h("h5", {}, "结果 Outcome"), h("span", {}, outcome)),
+  );
+}
+
+function drawLog(event) {
+  const time = new Date(event.at).toLocaleTimeString();
+  log.append(
+    h(
+      "li",
+      {},
+      `${time} `,
+      h("span", { class: `src ${event.source}` }, `[${event.source}]`),
+      ` ${event.line}`,
+    ),
+  );
+  while (log.children.length > 400) log.firstChild.remove();
+  if (!log.hidden) log.scrollTop = log.scrollHeight;
+}
+
+function drawState(next) {
+  const followChanged = next.following !== state.following;
+  Object.assign(state, next);
+  for (const button of document.querySelectorAll(".mode button")) {
+    button.setAttribute("aria-checked", String(button.dataset.mode === state.mode));
+  }
+  const label = $("#follow-state");
+  label.textContent = state.following ? "已关注 following" : "未关注 not following";
+  label.classList.toggle("following", state.following);
+  $("#identity").textContent =
+    `openid ${state.openid} · account ${state.originalId} · appid ${state.appId}`;
+  $("#scan-hint").textContent = state.following
+    ? "已关注 Following: the scan sends a SCAN event with the bare scene."
+    : "未关注 Not following: the scan follows the account — subscribe with EventKey qrscene_<scene>.";
+  if (followChanged) refreshMenu();
+}
+
+// ── Menu and QR codes published by the Worker ───────────────────────────────────────────────
+
+let openSubmenu;
+
+function menuAction(button) {
+  switch (button.type) {
+    case "click":
+      return { type: "click", key: button.key };
+    case "view":
+      return { type: "view", url: button.url };
+    default:
+      return undefined;
+  }
+}
+
+async function refreshMenu() {
+  const menu = await fetch(`${API}/menu`).then(
+    (r) => r.json(),
+    () => undefined,
+  );
+  const bar = $("#menu-bar");
+  // Redraw only on change, so an open submenu stays open.
+  const fingerprint = JSON.stringify(menu ?? null);
+  if (bar.dataset.fingerprint === fingerprint) return;
+  bar.dataset.fingerprint = fingerprint;
+  bar.replaceChildren();
+  if (!menu?.published) {
+    bar.append(
+      h("div", { class: "empty", id: "menu-empty" }, "尚未发布菜单 No menu published yet"),
+    );
+    bar.title = menu?.reason ?? "";
+    return;
+  }
+  for (const button of menu.button) {
+    const entry = h("div", { class: "menu-entry" });
+    const subs = button.sub_button ?? [];
+    const top = h(
+      "button",
+      {
+        type: "button",
+        onclick: () => {
+          if (subs.length > 0) {
+            const showing = openSubmenu === entry;
+            openSubmenu?.querySelector(".submenu")?.remove();
+            openSubmenu = undefined;
+            if (!showing) {
+              entry.append(
+                h(
+                  "ul",
+                  { class: "submenu" },
+                  subs.map((sub) =>
+                    h(
+                      "li",
+                      {},
+                      h("button", { type: "button", onclick: () => pressMenu(sub) }, sub.name),
+                    ),
+                  ),
+                ),
+              );
+              openSubmenu = entry;
+            }
+          } else pressMenu(button);
+        },
+      },
+      subs.length > 0 ? `≡ ${button.name}` : button.name,
+    );
+    entry.append(top);
+    bar.append(entry);
+  }
+}
+
+function pressMenu(button) {
+  openSubmenu?.querySelector(".submenu")?.remove();
+  openSubmenu = undefined;
+  const action = menuAction(button);
+  if (action) act(action);
+  else
+    appendChat(
+      systemLine(`菜单类型 ${button.type} is not simulated yet (${button.name})`, "notice"),
+    );
+}
+
+async function refreshQrCodes() {
+  const { qrcodes = [] } = await fetch(`${API}/qrcodes`).then(
+    (r) => r.json(),
+    () => ({}),
+  );
+  const list = $("#scan-scenes");
+  list.replaceChildren(
+    ...qrcodes.map((code) =>
+      h("option", { value: code.scene }, code.permanent ? "permanent" : "temporary"),
+    ),
+  );
+  $("#qr-known").textContent = qrcodes.length
+    ? `Codes the Worker created: ${qrcodes.map((code) => code.scene).join(", ")}`
+    : "The Worker has created no QR code yet; any scene works (a ticket is made up).";
+  return qrcodes;
+}
+
+// ── Controls ─────────────────────────────────────────────────────────────────────────────────
+
+function formValues(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}
+
+$("#composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#composer-input");
+  const content = input.value;
+  if (content.trim() === "") return;
+  input.value = "";
+  act({ type: "text", content });
+});
+
+for (const button of document.querySelectorAll(".mode button")) {
+  button.addEventListener("click", () =>
+    fetch(`${API}/mode`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ mode: button.dataset.mode }),
+    }),
+  );
+}
+
+$("#follow").addEventListener("click", () => act({ type: "follow" }));
+$("#unfollow").addEventListener("click", () => act({ type: "unfollow" }));
+$("#scan-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const scene = $("#scan-scene").value.trim();
+  const known = (await refreshQrCodes()).find((code) => code.scene === scene);
+  act(known ? { type: "scan", scene, ticket: known.ticket } : { type: "scan", scene });
+});
+$("#report-location-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act({ type: "report_location", ...formValues(event.target) });
+});
+$("#send-image").addEventListener("click", () =>
+  act({ type: "image", picUrl: new URL("/playground/sample-photo.svg", location.href).href }),
+);
+$("#voice-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const { recognition } = formValues(event.target);
+  act(recognition ? { type: "voice", recognition } : { type: "voice" });
+});
+$("#location-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act({ type: "location", ...formValues(event.target) });
+});
+$("#link-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act({ type: "link", ...formValues(event.target) });
+});
+
+for (const tab of document.querySelectorAll(".tabs button")) {
+  tab.addEventListener("click", () => {
+    for (const other of document.querySelectorAll(".tabs button")) {
+      other.setAttribute("aria-selected", String(other === tab));
+    }
+    for (const panel of document.querySelectorAll("[data-panel]"))
+      panel.hidden = panel.dataset.panel !== tab.dataset.tab;
+    if (tab.dataset.tab === "log") log.scrollTop = log.scrollHeight;
+  });
+}
+
+setInterval(() => {
+  $("#clock").textContent = new Date().toLocaleTimeString([], {
+    hour: "2-digit",
+    minute: "2-digit",
+  });
+}, 10_000);
+
+// ── Event stream ─────────────────────────────────────────────────────────────────────────────
+
+function connect() {
+  const events = new EventSource(`${API}/events`);
+  events.addEventListener("message", (message) => {
+    const event = JSON.parse(message.data);
+    switch (event.type) {
+      case "state":
+        return drawState(event.state);
+      case "exchange":
+        return drawExchange(event.exchange);
+      case "arrived":
+        return drawArrived(event.message);
+      case "log":
+        drawLog(event);
+        // The Worker published a menu or created a QR code: show it without a reload.
+        if (/menu|qrcode/i.test(event.line)) {
+          refreshMenu();
+          refreshQrCodes();
+        }
+        return;
+      case "replayed":
+        document.body.dataset.ready = "true";
+        return;
+    }
+  });
+  events.addEventListener("error", () => {
+    // The simulator stopped or restarted: start over with a clean page once it is back.
+    events.close();
+    document.body.dataset.ready = "false";
+    setTimeout(() => location.reload(), 2000);
+  });
+}
+
+refreshMenu();
+refreshQrCodes();
+setInterval(() => {
+  refreshMenu();
+  refreshQrCodes();
+}, 5000);
+connect();

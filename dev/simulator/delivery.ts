@@ -1,0 +1,163 @@
+/**
+ * WeChat's side of one push: sign (and encrypt) it for the chosen mode, POST it to the Worker,
+ * and retry as WeChat does: "微信服务器在五秒内收不到响应会断掉连接，并且重新发起请求，总共重试三次".
+ * The retry is the very same request (same body, signature, timestamp and nonce), which is what
+ * the Worker's deduplication recognises. The answer is then checked the way WeChat checks it:
+ * `success` or an empty body means no reply; an encrypted reply must carry a valid MsgSignature
+ * and decrypt to our appid; anything else malformed shows the follower
+ * "该公众号暂时无法提供服务，请稍后再试".
+ */
+import { signPush } from "../fake-wechat/sign-push";
+import { MessageCrypt } from "../../src/wechat/message-crypt";
+import { computeMsgSignature } from "../../src/wechat/signature";
+import { parseXml, textOf } from "../../src/wechat/xml";
+import type { PushMode } from "../../src/wechat/push";
+import { parseReply, type ChatMessage } from "./reply-view";
+
+export const ATTEMPT_TIMEOUT_MS = 5000;
+export const MAX_ATTEMPTS = 3;
+export const SERVICE_UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试";
+
+export interface DeliveryAccount {
+  token: string;
+  appId: string;
+  encodingAESKey: string;
+  openid: string;
+  originalId: string;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  ms: number;
+  /** "200", "401", …, or "timeout" / "connection failed". */
+  outcome: string;
+}
+
+export interface ExchangeWire {
+  mode: PushMode;
+  /** Path and query as WeChat sends them. */
+  requestPath: string;
+  /** The push before encryption. */
+  innerXml: string;
+  /** The body on the wire (the envelope in AES modes). */
+  requestBody: string;
+  responseStatus?: number;
+  responseBody?: string;
+  /** The reply after checking MsgSignature and decrypting, in AES modes. */
+  decryptedReply?: string;
+}
+
+export interface DeliveryResult {
+  wire: ExchangeWire;
+  attempts: AttemptRecord[];
+  /** What the follower sees: the bot's reply, nothing, or WeChat's error notice. */
+  reply?: ChatMessage;
+  /** Why WeChat would show SERVICE_UNAVAILABLE, for the log. */
+  problem?: string;
+}
+
+export interface DeliveryOptions {
+  workerUrl: string;
+  mode: PushMode;
+  attemptTimeoutMs?: number;
+  onAttempt?: (record: AttemptRecord) => void;
+}
+
+export async function deliverPush(
+  account: DeliveryAccount,
+  innerXml: string,
+  options: DeliveryOptions,
+): Promise<DeliveryResult> {
+  const signed = await signPush(account, innerXml, { mode: options.mode, openid: account.openid });
+  const wire: ExchangeWire = {
+    mode: options.mode,
+    requestPath: signed.path,
+    innerXml,
+    requestBody: signed.body,
+  };
+  const attempts: AttemptRecord[] = [];
+  const timeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const started = Date.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response | undefined;
+    let body = "";
+    let failure: string | undefined;
+    try {
+      response = await fetch(new URL(signed.path, options.workerUrl), {
+        method: "POST",
+        headers: { "content-type": "text/xml; charset=utf-8", "user-agent": "Mozilla/4.0" },
+        body: signed.body,
+        signal: controller.signal,
+      });
+      body = await response.text();
+    } catch {
+      failure = controller.signal.aborted ? "timeout" : "connection failed";
+    } finally {
+      clearTimeout(timer);
+    }
+    const record = {
+      attempt,
+      ms: Date.now() - started,
+      outcome: failure ?? String(response!.status),
+    };
+    attempts.push(record);
+    options.onAttempt?.(record);
+    if (failure) continue;
+
+    wire.responseStatus = response!.status;
+    wire.responseBody = body;
+    if (response!.status !== 200) {
+      return {
+        wire,
+        attempts,
+        problem: `the Worker answered HTTP ${response!.status}: ${body.slice(0, 200)}`,
+      };
+    }
+    return { wire, attempts, ...(await readAnswer(account, options.mode, body, wire)) };
+  }
+  return {
+    wire,
+    attempts,
+    problem: `no answer within ${timeoutMs / 1000} s, ${MAX_ATTEMPTS} times`,
+  };
+}
+
+async function readAnswer(
+  account: DeliveryAccount,
+  mode: PushMode,
+  body: string,
+  wire: ExchangeWire,
+): Promise<{ reply?: ChatMessage; problem?: string }> {
+  // 被动回复: "回复空串或者success（无需加密）即可".
+  if (body === "" || body === "success") return {};
+  const parsed = parseXml(body);
+  if (!parsed.ok) return { problem: `the reply is not XML: ${parsed.reason}` };
+  const encrypt = textOf(parsed.root, "Encrypt");
+  let replyXml = body;
+  if (encrypt !== undefined) {
+    if (mode === "plaintext") return { problem: "an encrypted reply to a plaintext push" };
+    const timeStamp = textOf(parsed.root, "TimeStamp") ?? "";
+    const nonce = textOf(parsed.root, "Nonce") ?? "";
+    const expected = await computeMsgSignature(account.token, timeStamp, nonce, encrypt);
+    if (textOf(parsed.root, "MsgSignature") !== expected) {
+      return { problem: "the reply's MsgSignature does not match" };
+    }
+    if (!/^\d{1,11}$/.test(timeStamp))
+      return { problem: "the reply's TimeStamp is not in seconds" };
+    try {
+      const opened = await new MessageCrypt(account.encodingAESKey, account.appId).decrypt(encrypt);
+      if (opened.appId !== account.appId)
+        return { problem: "the reply was encrypted for another appid" };
+      replyXml = opened.message;
+      wire.decryptedReply = replyXml;
+    } catch (error) {
+      return { problem: `the reply does not decrypt: ${(error as Error).message}` };
+    }
+  } else if (mode === "safe") {
+    return { problem: "安全模式 (safe mode) requires an encrypted reply" };
+  }
+  return parseReply(replyXml, account);
+}

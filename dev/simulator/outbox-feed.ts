@@ -1,0 +1,98 @@
+/**
+ * Turns what the Worker sent through WeChat's API into messages on the follower's phone:
+ * customer-service messages (the late replies of /slow), template messages and mass sends that
+ * reach this follower. Polls the fake's outbox, as a phone would simply receive them.
+ */
+import type { FakeWeChat } from "../fake-wechat/fake";
+import { customMessageView } from "./reply-view";
+import type { PlaygroundSession, TemplateCard } from "./session";
+import { readOutbox, type OutboxEntry } from "./wechat-state";
+
+const POLL_MS = 500;
+
+export function followOutbox(
+  fake: FakeWeChat,
+  session: PlaygroundSession,
+  openid: string,
+): () => void {
+  let since = 0;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const poll = () => {
+    try {
+      for (const entry of readOutbox(fake, since)) {
+        since = Math.max(since, entry.seq);
+        show(entry, session, openid);
+      }
+    } catch (error) {
+      session.log("simulator", `outbox: ${(error as Error).message}`);
+    }
+    if (!stopped) timer = setTimeout(poll, POLL_MS);
+  };
+  poll();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
+function show(entry: OutboxEntry, session: PlaygroundSession, openid: string) {
+  const body = (typeof entry.body === "object" && entry.body !== null ? entry.body : {}) as Record<
+    string,
+    unknown
+  >;
+  const raw = JSON.stringify(body, null, 2);
+  // Mass sends to everyone or a tag reach this follower too; the playground has only one.
+  const reaches =
+    entry.to === openid ||
+    (Array.isArray(entry.to) && entry.to.includes(openid)) ||
+    entry.to === "all" ||
+    (typeof entry.to === "string" && entry.to.startsWith("tag:"));
+  if (!reaches) return;
+  switch (entry.kind) {
+    case "custom":
+      return session.arrived({ via: "customer-service", message: customMessageView(body), raw });
+    case "template":
+      return session.arrived({ via: "template", message: templateCard(body), raw });
+    case "mass":
+    case "preview":
+      return session.arrived({ via: "mass", message: massView(body), raw });
+    case "typing":
+      return session.log(
+        "simulator",
+        `customer-service typing indicator: ${String(body.command ?? "")}`,
+      );
+  }
+}
+
+function templateCard(body: Record<string, unknown>): TemplateCard {
+  const data = (typeof body.data === "object" && body.data !== null ? body.data : {}) as Record<
+    string,
+    { value?: unknown }
+  >;
+  return {
+    kind: "template",
+    templateId: String(body.template_id ?? ""),
+    ...(typeof body.url === "string" ? { url: body.url } : {}),
+    fields: Object.entries(data).map(([name, field]) => ({
+      name,
+      value: String(field?.value ?? ""),
+    })),
+  };
+}
+
+function massView(body: Record<string, unknown>) {
+  const msgtype = String(body.msgtype ?? "");
+  if (msgtype === "mpnews" || msgtype === "mpvideo" || msgtype === "wxcard") {
+    const part = (body[msgtype] ?? {}) as Record<string, unknown>;
+    return {
+      kind: "other" as const,
+      label: `[${msgtype}] ${String(part.media_id ?? part.card_id ?? "")}`,
+    };
+  }
+  if (msgtype === "images") {
+    const part = (body.images ?? {}) as { media_ids?: unknown[] };
+    return { kind: "image" as const, mediaId: String(part.media_ids?.[0] ?? "") };
+  }
+  return customMessageView(body);
+}

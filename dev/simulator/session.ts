@@ -1,0 +1,204 @@
+/**
+ * The playground's one conversation: the follower's state (following or not), the encryption
+ * mode chosen for pushes, every exchange with the Worker, and the messages that arrived outside
+ * an exchange (customer-service, template, mass). The page follows it through an event stream;
+ * the history is replayed to a page that (re)connects.
+ */
+import type { PushMode } from "../../src/wechat/push";
+import {
+  deliverPush,
+  SERVICE_UNAVAILABLE,
+  type AttemptRecord,
+  type DeliveryAccount,
+  type ExchangeWire,
+} from "./delivery";
+import { buildPush, type FollowerAction } from "./pushes";
+import type { ChatMessage } from "./reply-view";
+
+export interface Exchange {
+  id: number;
+  at: number;
+  action: FollowerAction["type"];
+  /** The follower's side of the chat. */
+  summary: string;
+  status: "sending" | "answered" | "failed";
+  attempts: AttemptRecord[];
+  wire?: ExchangeWire;
+  reply?: ChatMessage;
+  /** WeChat's notice to the follower when the answer was unusable. */
+  notice?: string;
+  problem?: string;
+}
+
+export interface ArrivedMessage {
+  id: number;
+  at: number;
+  /** How it reached the follower. */
+  via: "customer-service" | "template" | "mass";
+  message: ChatMessage | TemplateCard;
+  /** The request the Worker made, for the raw view. */
+  raw: string;
+}
+
+export interface TemplateCard {
+  kind: "template";
+  templateId: string;
+  url?: string;
+  fields: { name: string; value: string }[];
+}
+
+export type SessionEvent =
+  | { type: "state"; state: PublicState }
+  | { type: "exchange"; exchange: Exchange }
+  | { type: "arrived"; message: ArrivedMessage }
+  | { type: "log"; at: number; source: "simulator" | "worker"; line: string };
+
+/** What the page may know: nothing here is a secret. */
+export interface PublicState {
+  mode: PushMode;
+  following: boolean;
+  openid: string;
+  originalId: string;
+  appId: string;
+  workerUrl: string;
+}
+
+const HISTORY_LIMIT = 500;
+const LOG_LIMIT = 400;
+
+export class PlaygroundSession {
+  mode: PushMode = "plaintext";
+  following = false;
+  readonly #account: DeliveryAccount;
+  readonly #workerUrl: string;
+  readonly #attemptTimeoutMs: number | undefined;
+  readonly #onAction: ((action: FollowerAction, wasFollowing: boolean) => void) | undefined;
+  readonly #history: SessionEvent[] = [];
+  readonly #logs: SessionEvent[] = [];
+  readonly #listeners = new Set<(event: SessionEvent) => void>();
+  #nextId = 1;
+
+  constructor(
+    account: DeliveryAccount,
+    workerUrl: string,
+    options: {
+      attemptTimeoutMs?: number;
+      /** Called as the follower acts, before the push goes out (WeChat records it first). */
+      onAction?: (action: FollowerAction, wasFollowing: boolean) => void;
+    } = {},
+  ) {
+    this.#account = account;
+    this.#workerUrl = workerUrl;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs;
+    this.#onAction = options.onAction;
+  }
+
+  state(): PublicState {
+    return {
+      mode: this.mode,
+      following: this.following,
+      openid: this.#account.openid,
+      originalId: this.#account.originalId,
+      appId: this.#account.appId,
+      workerUrl: this.#workerUrl,
+    };
+  }
+
+  /** Everything a newly connected page needs to redraw the conversation. */
+  replay(): SessionEvent[] {
+    return [{ type: "state", state: this.state() }, ...this.#history, ...this.#logs];
+  }
+
+  subscribe(listener: (event: SessionEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  setMode(mode: PushMode): void {
+    this.mode = mode;
+    this.log("simulator", `encryption mode → ${mode}`);
+    this.#emit({ type: "state", state: this.state() });
+  }
+
+  log(source: "simulator" | "worker", line: string): void {
+    const event: SessionEvent = { type: "log", at: Date.now(), source, line };
+    this.#logs.push(event);
+    if (this.#logs.length > LOG_LIMIT) this.#logs.shift();
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  arrived(message: Omit<ArrivedMessage, "id" | "at">): void {
+    this.#record({ type: "arrived", message: { id: this.#nextId++, at: Date.now(), ...message } });
+  }
+
+  /** Sends one push as WeChat would; resolves when WeChat is done with it (retries included). */
+  async act(action: FollowerAction): Promise<Exchange> {
+    const built = buildPush(
+      action,
+      {
+        originalId: this.#account.originalId,
+        openid: this.#account.openid,
+        following: this.following,
+      },
+      Math.floor(Date.now() / 1000),
+    );
+    this.#onAction?.(action, this.following);
+    // WeChat changes the subscription at once, whatever the account answers.
+    if (built.followingAfter !== this.following) {
+      this.following = built.followingAfter;
+      this.#emit({ type: "state", state: this.state() });
+    }
+    const exchange: Exchange = {
+      id: this.#nextId++,
+      at: Date.now(),
+      action: action.type,
+      summary: built.summary,
+      status: "sending",
+      attempts: [],
+    };
+    this.#record({ type: "exchange", exchange });
+    const mode = this.mode;
+    this.log("simulator", `push #${exchange.id} (${action.type}, ${mode}) → POST /wechat`);
+    const result = await deliverPush(this.#account, built.xml, {
+      workerUrl: this.#workerUrl,
+      mode,
+      ...(this.#attemptTimeoutMs ? { attemptTimeoutMs: this.#attemptTimeoutMs } : {}),
+      onAttempt: (record) => {
+        exchange.attempts.push(record);
+        const last = record.attempt === 3 ? "" : ", WeChat retries the same push";
+        this.log(
+          "simulator",
+          `push #${exchange.id} attempt ${record.attempt}/3: ${record.outcome} after ${record.ms} ms` +
+            (record.outcome === "timeout" || record.outcome === "connection failed" ? last : ""),
+        );
+        this.#emit({ type: "exchange", exchange });
+      },
+    });
+    exchange.wire = result.wire;
+    if (result.problem) {
+      exchange.status = "failed";
+      exchange.problem = result.problem;
+      exchange.notice = SERVICE_UNAVAILABLE;
+      this.log(
+        "simulator",
+        `push #${exchange.id}: the follower sees "${SERVICE_UNAVAILABLE}" (${result.problem})`,
+      );
+    } else {
+      exchange.status = "answered";
+      if (result.reply) exchange.reply = result.reply;
+      else this.log("simulator", `push #${exchange.id}: answered "success" (no passive reply)`);
+    }
+    this.#emit({ type: "exchange", exchange });
+    return exchange;
+  }
+
+  #record(event: SessionEvent): void {
+    this.#history.push(event);
+    if (this.#history.length > HISTORY_LIMIT) this.#history.shift();
+    this.#emit(event);
+  }
+
+  #emit(event: SessionEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The whole offline playground: the simulator (WeChat's side, with the fake API) and the Worker
+ * under `wrangler dev`, wired to each other. Used by `npm start` (dev/start.ts) and the e2e tests.
+ *
+ * @example
+ * const stack = await startStack({ playgroundPort: 8700, workerPort: 8787 });
+ * console.log(stack.playgroundUrl);
+ * await stack.stop();
+ */
+import type { Server } from "node:http";
+import { join } from "node:path";
+import { FakeWeChat } from "../fake-wechat/fake";
+import { DEFAULT_CREDENTIALS_FILE, loadOrCreateCredentials } from "./credentials";
+import { followOutbox } from "./outbox-feed";
+import { ensurePortFree } from "./ports";
+import { fireScheduled } from "./scheduler";
+import { createSimulatorServer } from "./server";
+import { PlaygroundSession } from "./session";
+import { readPublishedMenu, readQrCodes, recordFollowerAction } from "./wechat-state";
+import { startWorker } from "./worker-process";
+
+export interface StackOptions {
+  playgroundPort: number;
+  workerPort: number;
+  /** Default .wrangler/playground/credentials.json. */
+  credentialsFile?: string;
+  /** Local KV/Durable Object state; default .wrangler/playground. */
+  stateDir?: string;
+  /** Further Worker variables, e.g. WECHAT_REPLY_BUDGET_MS. */
+  vars?: Record<string, string>;
+  /** Lines printed by wrangler (the Worker's logs included). */
+  onWorkerLine?: (line: string) => void;
+  /** The simulator's own log lines. */
+  onSimulatorLine?: (line: string) => void;
+}
+
+export interface Stack {
+  playgroundUrl: string;
+  workerUrl: string;
+  session: PlaygroundSession;
+  fake: FakeWeChat;
+  stop(): Promise<void>;
+}
+
+const ANSI_ESCAPE = /\x1b\[[0-9;]*m/g;
+
+const PORT_HINT = (flag: string, env: string) =>
+  `Stop whatever uses it, or pick another port: npm start -- ${flag} <port> (or ${env}=<port>).`;
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const { playgroundPort, workerPort } = options;
+  if (playgroundPort === workerPort)
+    throw new Error("the playground and the Worker need two different ports");
+  await ensurePortFree(playgroundPort, "playground", PORT_HINT("--port", "PLAYGROUND_PORT"));
+  await ensurePortFree(workerPort, "wrangler dev", PORT_HINT("--worker-port", "WORKER_PORT"));
+
+  const credentials = await loadOrCreateCredentials(
+    options.credentialsFile ?? DEFAULT_CREDENTIALS_FILE,
+  );
+  const simulatorBase = `http://127.0.0.1:${playgroundPort}`;
+  const browserBase = `http://localhost:${playgroundPort}`;
+  const playgroundUrl = `${browserBase}/`;
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const fake = new FakeWeChat({ accounts: { [credentials.appId]: credentials.appSecret } });
+  const session = new PlaygroundSession(credentials, workerUrl, {
+    onAction: (action, wasFollowing) =>
+      recordFollowerAction(fake, credentials.openid, action, wasFollowing),
+  });
+  const simulatorLog = (line: string) => {
+    session.log("simulator", line);
+    options.onSimulatorLine?.(line);
+  };
+
+  const serverOptions = {
+    session,
+    fake,
+    menu: () => readPublishedMenu(fake),
+    qrCodes: () => readQrCodes(fake, credentials.appId),
+  };
+  const server = createSimulatorServer(serverOptions);
+  const servers: Server[] = [server];
+  await listen(server, playgroundPort, "127.0.0.1");
+  // Browsers may resolve localhost to ::1 first; serve it there too when the host has IPv6.
+  const ipv6 = createSimulatorServer(serverOptions);
+  if (
+    await listen(ipv6, playgroundPort, "::1").then(
+      () => true,
+      () => false,
+    )
+  )
+    servers.push(ipv6);
+
+  const stopServers = () =>
+    Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          }),
+      ),
+    );
+
+  let worker;
+  try {
+    worker = await startWorker({
+      port: workerPort,
+      stateDir: options.stateDir ?? join(".wrangler", "playground"),
+      vars: {
+        WECHAT_TOKEN: credentials.token,
+        WECHAT_APPID: credentials.appId,
+        WECHAT_APPSECRET: credentials.appSecret,
+        WECHAT_ENCODING_AES_KEY: credentials.encodingAESKey,
+        WECHAT_API_BASE: simulatorBase,
+        // showqrcode images and the OAuth authorize page are opened by the browser, not the Worker.
+        WECHAT_MP_BASE: browserBase,
+        WECHAT_OPEN_BASE: browserBase,
+        ADMIN_KEY: credentials.adminKey,
+        SESSION_SECRET: credentials.sessionSecret,
+        ALLOWED_ORIGINS: `http://localhost:${playgroundPort},http://127.0.0.1:${playgroundPort}`,
+        ...options.vars,
+      },
+      onLine: (colored) => {
+        // wrangler colours some lines even when asked not to.
+        const line = colored.replace(ANSI_ESCAPE, "");
+        options.onWorkerLine?.(line);
+        if (line.trim() !== "") session.log("worker", line);
+      },
+    });
+  } catch (error) {
+    await stopServers();
+    throw error;
+  }
+
+  const stopScheduler = fireScheduled(workerUrl, simulatorLog);
+  const stopOutbox = followOutbox(fake, session, credentials.openid);
+  return {
+    playgroundUrl,
+    workerUrl,
+    session,
+    fake,
+    async stop() {
+      stopScheduler();
+      stopOutbox();
+      await Promise.all([worker.stop(), stopServers()]);
+    },
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
