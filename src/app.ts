@@ -5,11 +5,15 @@ import { Hono } from "hono";
 import type { AppEnv } from "./app-env";
 import type { BotContext } from "./bot/context";
 import { adminAuth } from "./admin/auth";
+import { platformAdminRoutes } from "./admin/platform-routes";
 import { adminRoutes } from "./admin/routes";
 import { callbackRoutes } from "./callback/route";
 import { loadConfig } from "./config";
 import { healthRoutes } from "./health/route";
+import { domainVerificationRoutes } from "./domain-verification/route";
+import { jssdkRoutes } from "./jssdk/route";
 import { describeError, log } from "./log";
+import { oauthRoutes } from "./oauth/routes";
 import { qrRoutes } from "./qr/route";
 import type { WeChatRouter } from "./wechat/router";
 
@@ -35,6 +39,14 @@ export function createApp(bot: WeChatRouter<BotContext>) {
   // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
   app.use("/admin/*", adminAuth());
   app.route("/admin", adminRoutes());
+  app.route("/admin", platformAdminRoutes());
+
+  app.route("/oauth", oauthRoutes());
+
+  app.route("/jssdk", jssdkRoutes());
+
+  // MP_verify_<code>.txt must be at the domain root.
+  app.route("/", domainVerificationRoutes());
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
   app.onError((error, c) => {
