@@ -1,0 +1,130 @@
+/** The report: one JSON document and the Markdown tables printed and kept in BENCHMARKS.md. */
+import type { StartupProfile } from "./build";
+import type { LoadResult } from "./load";
+import type { Machine } from "./machine";
+import type { PushKind } from "./pushes";
+import type { StormResult } from "./token-storm";
+
+export interface ScenarioRow extends LoadResult {
+  server: string;
+  variant: string;
+  kind: PushKind;
+  scenario: string;
+  connections: number;
+}
+
+export interface Budget {
+  name: string;
+  limit: string;
+  value: string;
+  pass: boolean;
+}
+
+export interface Report {
+  date: string;
+  smoke: boolean;
+  machine: Machine;
+  bundle: {
+    deployed: { bytes: number; gzipBytes: number };
+    minified: { bytes: number; gzipBytes: number };
+    composition: Record<string, number>;
+    forbiddenSources: string[];
+  };
+  startup: StartupProfile;
+  rows: ScenarioRow[];
+  storm: StormResult;
+  budgets: Budget[];
+  seconds: number;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+function table(header: string[], rows: string[][]) {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function renderReport(report: Report): string {
+  const { machine } = report;
+  const floorCpu = (connections: number) =>
+    report.rows.find((row) => row.server === "floor Worker" && row.connections === connections)
+      ?.cpuUsPerRequest;
+  const loadTable = table(
+    [
+      "Server",
+      "Configuration",
+      "Push",
+      "Conns",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "CPU µs/req",
+      "CPU × floor",
+      "Failures",
+    ],
+    report.rows.map((row) => {
+      const floor = floorCpu(row.connections);
+      return [
+        row.server,
+        row.variant,
+        row.scenario,
+        String(row.connections),
+        row.requestsPerSecond.toFixed(0),
+        row.p50Ms.toFixed(2),
+        row.p99Ms.toFixed(2),
+        row.cpuUsPerRequest.toFixed(0),
+        floor ? `${(row.cpuUsPerRequest / floor).toFixed(1)}×` : "—",
+        String(row.failures),
+      ];
+    }),
+  );
+  const budgetTable = table(
+    ["Budget", "Limit", "Measured", "Result"],
+    report.budgets.map((budget) => [
+      budget.name,
+      budget.limit,
+      budget.value,
+      budget.pass ? "PASS" : "**MISS**",
+    ]),
+  );
+  const composition = Object.entries(report.bundle.composition)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([source, bytes]) => `${source} ${kb(bytes)}`)
+    .join(", ");
+  const storm = report.storm.ran
+    ? `${report.storm.callers} concurrent cold callers of GET /admin/token all served in ` +
+      `${report.storm.allServedMs.toFixed(1)} ms (p50 ${report.storm.p50Ms.toFixed(1)} ms, ` +
+      `slowest ${report.storm.maxMs.toFixed(1)} ms); upstream token fetches: ` +
+      `${report.storm.upstreamFetches}; failures: ${report.storm.failures}.`
+    : `skipped: ${report.storm.reason}`;
+  return [
+    `Measured ${report.date}${report.smoke ? " — SMOKE RUN, figures not meaningful" : ""}.`,
+    "",
+    `Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB, ` +
+      `${machine.kernel}; node ${machine.node}, workerd ${machine.workerd} ` +
+      `(wrangler ${machine.wrangler}). Load generator (autocannon) and server share these cores.`,
+    "",
+    "### Budgets",
+    "",
+    budgetTable,
+    "",
+    "### Throughput, latency, server CPU",
+    "",
+    loadTable,
+    "",
+    "### Size and startup",
+    "",
+    `Deployed bundle: ${kb(report.bundle.deployed.bytes)}, gzip ${kb(report.bundle.deployed.gzipBytes)}; ` +
+      `with --minify: ${kb(report.bundle.minified.bytes)}, gzip ${kb(report.bundle.minified.gzipBytes)}.`,
+    `Largest parts (bytes in the unminified output): ${composition}.`,
+    `Startup CPU (wrangler check startup, non-idle samples of its cpuprofile): ` +
+      `${report.startup.activeMs.toFixed(1)} ms median of ` +
+      `[${report.startup.runsMs.map((ms) => ms.toFixed(1)).join(", ")}] ms.`,
+    "",
+    "### Token authority under a storm",
+    "",
+    storm,
+    "",
+  ].join("\n");
+}

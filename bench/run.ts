@@ -1,0 +1,281 @@
+/**
+ * `npm run bench`: throughput, latency and CPU of the deployed Worker on workerd against a floor
+ * Worker and node-webot on Express, bundle size, startup CPU and the token authority under a
+ * storm; checks the budgets of issue 8 and writes bench/results/latest.json.
+ *
+ * `--smoke` runs every part with tiny request counts: it proves the harness works, its figures
+ * mean nothing.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildWorker, PROJECT_DIR, profileStartup } from "./lib/build";
+import { drive, type LoadResult } from "./lib/load";
+import { describeMachine } from "./lib/machine";
+import { startServer, type ServerProcess } from "./lib/process-tree";
+import {
+  ACCOUNT,
+  KIND_LABEL,
+  makePool,
+  PUSH_KINDS,
+  verifyServer,
+  WELCOME,
+  type PushKind,
+} from "./lib/pushes";
+import { renderReport, type Budget, type Report, type ScenarioRow } from "./lib/report";
+import { runTokenStorm } from "./lib/token-storm";
+
+const smoke = process.argv.includes("--smoke");
+/** `--only=<text>`: run only the load targets whose name or configuration contains it. */
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+const BENCH_DIR = join(PROJECT_DIR, "bench");
+/** Concurrency 32 first: its probe and warm-up also warm the server for the c1 run. */
+const CONCURRENCY = [32, 1] as const;
+/** Seconds of measured load per scenario, sized from a probe and a warm-up run. */
+const SECONDS: Record<(typeof CONCURRENCY)[number], number> = { 32: 6, 1: 4 };
+/** Smoke runs send a fixed handful of requests per scenario and nothing else. */
+const SMOKE_REQUESTS: Record<(typeof CONCURRENCY)[number], number> = { 32: 300, 1: 30 };
+/** Pools are signed up front; this bounds their size (and the time to sign them). */
+const MAX_REQUESTS = 60_000;
+const VERIFY = smoke ? 2 : 5;
+
+const ADMIN_KEY = "benchAdminKey0123456789abcdef";
+const SECRETS = {
+  WECHAT_TOKEN: ACCOUNT.token,
+  WECHAT_APPID: ACCOUNT.appId,
+  WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
+  WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
+  ADMIN_KEY,
+  // Nothing may leave the machine: the token authority is only exercised in its own section.
+  WECHAT_API_BASE: "http://127.0.0.1:9",
+};
+
+let seed = Math.floor(Math.random() * 1e6) * 1000;
+const nextSeed = () => ++seed;
+
+interface Target {
+  server: string;
+  variant: string;
+  start: () => Promise<ServerProcess>;
+  kinds: PushKind[];
+  /** The floor answers a fixed string; its replies are checked for that, not parsed. */
+  floor?: boolean;
+}
+
+function log(line: string) {
+  process.stderr.write(`${line}\n`);
+}
+
+async function verifyFloor(url: string) {
+  const response = await fetch(`${url}/wechat`, { method: "POST", body: "<xml/>" });
+  const text = await response.text();
+  if (response.status !== 200 || text !== "success") {
+    throw new Error(`floor answered ${response.status} ${text}`);
+  }
+}
+
+async function runTarget(target: Target, rows: ScenarioRow[]) {
+  log(`\n▶ ${target.server} (${target.variant})`);
+  const server = await target.start();
+  try {
+    const verify = async (when: string) => {
+      if (target.floor) return verifyFloor(server.url);
+      for (const kind of target.kinds) {
+        await verifyServer(server.url, kind, await makePool(kind, VERIFY, nextSeed()));
+      }
+      log(`  replies correct ${when} the load (${target.kinds.length} kinds × ${VERIFY})`);
+    };
+    await verify("before");
+    for (const kind of target.kinds) {
+      for (const connections of CONCURRENCY) {
+        const run = async (requests: number) => {
+          const pool = await makePool(kind, requests + connections, nextSeed());
+          return drive(server.url, server.pid, pool, connections);
+        };
+        let result: LoadResult;
+        if (smoke) {
+          result = await run(SMOKE_REQUESTS[connections]);
+        } else {
+          const size = (rate: number, seconds: number) =>
+            Math.round(Math.min(MAX_REQUESTS, Math.max(200, rate * seconds)));
+          const probe = await run(connections === 1 ? 100 : 400);
+          const warm = await run(size(probe.requestsPerSecond, 1.5));
+          result = await run(size(warm.requestsPerSecond, SECONDS[connections]));
+        }
+        rows.push({
+          server: target.server,
+          variant: target.variant,
+          kind,
+          scenario: target.floor ? "fixed string" : KIND_LABEL[kind],
+          connections,
+          ...result,
+        });
+        const processes = Object.entries(result.cpuUsPerRequestByProcess)
+          .map(([name, us]) => `${name} ${us.toFixed(0)}`)
+          .join(", ");
+        log(
+          `  ${KIND_LABEL[kind].padEnd(28)} c${String(connections).padEnd(3)} ` +
+            `${result.requestsPerSecond.toFixed(0).padStart(6)} req/s  ` +
+            `p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ` +
+            `${result.cpuUsPerRequest.toFixed(0)} µs CPU/req (${processes})  ` +
+            `${result.requests} requests, failures ${result.failures}`,
+        );
+      }
+    }
+    await verify("after");
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const machine = describeMachine();
+  log(`Benchmark${smoke ? " (smoke: figures not meaningful)" : ""} on ${machine.summary}`);
+
+  log("\nBuilding the Worker as it deploys (wrangler deploy --dry-run --outdir)...");
+  const deployed = buildWorker();
+  const minified = buildWorker({ minify: true });
+  const floorScript = join(BENCH_DIR, "floor", "index.js");
+
+  const workerServer = join(BENCH_DIR, "servers", "worker.ts");
+  const worker = (bindings: Record<string, string>, script = deployed.script, config = true) =>
+    startServer("workerd", workerServer, {
+      BENCH_WORKER: JSON.stringify({
+        script,
+        ...(config ? { config: join(PROJECT_DIR, "wrangler.toml") } : {}),
+        bindings,
+      }),
+    });
+
+  const targets: Target[] = [
+    {
+      server: "floor Worker",
+      variant: "fixed string, same runtime",
+      start: () => worker({}, floorScript, false),
+      kinds: ["text-plaintext"],
+      floor: true,
+    },
+    {
+      server: "wechat-edge",
+      variant: "every feature on (dedupe on)",
+      start: () => worker({ ...SECRETS }),
+      kinds: PUSH_KINDS,
+    },
+    {
+      server: "wechat-edge",
+      variant: "dedupe off (WECHAT_DEDUPE=off)",
+      start: () => worker({ ...SECRETS, WECHAT_DEDUPE: "off" }),
+      kinds: PUSH_KINDS,
+    },
+    {
+      server: "node-webot",
+      variant: "wechat 2.1.0 on Express",
+      start: () =>
+        startServer("node-webot", join(BENCH_DIR, "servers", "node-webot.ts"), {
+          BENCH_WEBOT: JSON.stringify({ ...ACCOUNT, welcome: WELCOME }),
+          NODE_ENV: "production",
+        }),
+      kinds: PUSH_KINDS,
+    },
+  ];
+
+  const rows: ScenarioRow[] = [];
+  for (const target of targets) {
+    if (only && !`${target.server} ${target.variant}`.includes(only)) continue;
+    await runTarget(target, rows);
+  }
+
+  log("\nProfiling startup (wrangler check startup)...");
+  const startup = profileStartup(smoke ? 1 : 5);
+
+  log("\nToken authority under a storm...");
+  const storm = await runTokenStorm({
+    script: deployed.script,
+    smoke,
+    adminKey: ADMIN_KEY,
+    secrets: SECRETS,
+  });
+
+  const budgets: Budget[] = [];
+  const find = (server: string, variantStart: string, kind: PushKind, connections: number) =>
+    rows.find(
+      (row) =>
+        row.server === server &&
+        row.variant.startsWith(variantStart) &&
+        row.kind === kind &&
+        row.connections === connections,
+    );
+  for (const kind of ["text-plaintext", "text-safe"] as const) {
+    for (const connections of CONCURRENCY) {
+      const webot = find("node-webot", "", kind, connections);
+      for (const [variant, factor] of [
+        ["every feature on", 1],
+        ["dedupe off", 1.3],
+      ] as const) {
+        const ours = find("wechat-edge", variant, kind, connections);
+        if (!webot || !ours) continue;
+        const ratio = ours.requestsPerSecond / webot.requestsPerSecond;
+        const clean = ours.failures === 0 && webot.failures === 0;
+        budgets.push({
+          name: `${KIND_LABEL[kind]}, c${connections}, ${variant}: req/s vs node-webot`,
+          limit: factor === 1 ? "> 1×" : "≥ 1.3×",
+          value: `${ratio.toFixed(2)}×`,
+          pass: clean && (factor === 1 ? ratio > 1 : ratio >= factor),
+        });
+      }
+    }
+  }
+  budgets.push({
+    name: "deployed bundle, gzipped (as wrangler.toml builds it)",
+    limit: "≤ 60 KB",
+    value: `${(deployed.gzipBytes / 1024).toFixed(1)} KB`,
+    pass: deployed.gzipBytes <= 60 * 1024,
+  });
+  budgets.push({
+    name: "no dev/playground/simulator/example/test source in the bundle",
+    limit: "none",
+    value: deployed.forbiddenSources.length ? deployed.forbiddenSources.join(", ") : "none",
+    pass: deployed.forbiddenSources.length === 0,
+  });
+  budgets.push({
+    name: "startup CPU (wrangler check startup, median)",
+    limit: "≤ 15 ms",
+    value: `${startup.activeMs.toFixed(1)} ms`,
+    pass: startup.activeMs <= 15,
+  });
+  if (storm.ran) {
+    budgets.push({
+      name: `token storm: upstream token fetches for ${storm.callers} cold callers`,
+      limit: "= 1",
+      value: String(storm.upstreamFetches),
+      pass: storm.upstreamFetches === 1 && storm.failures === 0,
+    });
+  }
+
+  const report: Report = {
+    date: new Date().toISOString(),
+    smoke,
+    machine,
+    bundle: {
+      deployed: { bytes: deployed.bytes, gzipBytes: deployed.gzipBytes },
+      minified: { bytes: minified.bytes, gzipBytes: minified.gzipBytes },
+      composition: deployed.composition,
+      forbiddenSources: deployed.forbiddenSources,
+    },
+    startup,
+    rows,
+    storm,
+    budgets,
+    seconds: (Date.now() - started) / 1000,
+  };
+  const resultsDir = join(BENCH_DIR, "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonPath = join(resultsDir, smoke ? "smoke.json" : "latest.json");
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2));
+  const markdown = renderReport(report);
+  writeFileSync(join(resultsDir, smoke ? "smoke.md" : "latest.md"), markdown);
+  process.stdout.write(`\n${markdown}\n`);
+  log(`Wrote ${jsonPath} in ${report.seconds.toFixed(0)} s.`);
+}
+
+await main();
