@@ -16,7 +16,7 @@ WORK="$(mktemp -d)"
 FAKE_PID=""
 cleanup() {
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  [ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null || true
+  [ -n "$FAKE_PID" ] && kill -- "-$FAKE_PID" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -41,7 +41,8 @@ http {
 CONF
 nginx -t -q -p "$WORK" -c "$WORK/nginx.conf"
 
-npx node dev/fake-wechat/serve.ts --port "$FAKE_PORT" > "$WORK/fake.log" 2>&1 &
+# In its own process group, so that cleanup ends npx and the node process it started.
+setsid npx node dev/fake-wechat/serve.ts --port "$FAKE_PORT" > "$WORK/fake.log" 2>&1 &
 FAKE_PID=$!
 nginx -p "$WORK" -c "$WORK/nginx.conf"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:${FAKE_PORT}/__fake/stats" >/dev/null && break; sleep 0.2; done
