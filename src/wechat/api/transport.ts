@@ -133,7 +133,12 @@ export function readJson(answer: RawAnswer, path: string): Record<string, unknow
   const body = parsed as Record<string, unknown>;
   const errcode = body.errcode;
   if (typeof errcode === "number" && errcode !== 0) {
-    throw new WeChatApiError(errcode, typeof body.errmsg === "string" ? body.errmsg : "", path, body);
+    throw new WeChatApiError(
+      errcode,
+      typeof body.errmsg === "string" ? body.errmsg : "",
+      path,
+      body,
+    );
   }
   return body;
 }
