@@ -17,6 +17,7 @@ import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
 import { checkReplayedSignature } from "../dedupe/replay-guard";
 import { answerPush } from "./answer-push";
+import { recordQrAttribution } from "../qr/attribution";
 
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
   "bad-request": 400,
@@ -70,6 +71,8 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
         return plain("signature was already used with a different body (replay)", 401);
       }
     }
+    // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
+    c.executionCtx.waitUntil(recordQrAttribution(c.env, config, push.message));
     const ledger = config.dedupe
       ? c.env.PUSH_LEDGER.get(c.env.PUSH_LEDGER.idFromName(`user:${push.message.fromUserName}`))
       : undefined;
