@@ -2,7 +2,11 @@
  * `npm start`: the offline playground. Starts the WeChat simulator (with the fake WeChat API) and
  * the Worker under `wrangler dev`, and prints the page's address. No account, no network.
  *
- *   npm start [-- --port 8700 --worker-port 8787]      (or PLAYGROUND_PORT / WORKER_PORT)
+ *   npm start [-- --port 8700 --worker-port 8787 --state-dir .wrangler/playground]
+ *   (or PLAYGROUND_PORT, WORKER_PORT, PLAYGROUND_STATE_DIR)
+ *
+ * The state directory keeps the generated credentials and the Worker's local KV and Durable
+ * Objects, separate from `npm run dev`'s.
  *
  * Node 24 runs TypeScript by stripping types; project files import each other without the ".ts"
  * extension (the bundler's convention), so the hook below resolves those for Node.
@@ -39,6 +43,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string" },
     "worker-port": { type: "string" },
+    "state-dir": { type: "string" },
     quiet: { type: "boolean", default: false },
   },
 });
@@ -64,6 +69,7 @@ try {
   stack = await startStack({
     playgroundPort,
     workerPort,
+    stateDir: values["state-dir"] ?? process.env.PLAYGROUND_STATE_DIR ?? ".wrangler/playground",
     onWorkerLine: (line) => {
       if (!values.quiet) console.log(`[worker] ${line}`);
     },

@@ -25,8 +25,6 @@ export interface PlaygroundCredentials {
   sessionSecret: string;
 }
 
-export const DEFAULT_CREDENTIALS_FILE = ".wrangler/playground/credentials.json";
-
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function alphanumeric(length: number): string {
@@ -75,9 +73,7 @@ function isComplete(value: unknown): value is PlaygroundCredentials {
 }
 
 /** Reads the credentials file, or creates it (mode 0600) when it is missing or unusable. */
-export async function loadOrCreateCredentials(
-  file = DEFAULT_CREDENTIALS_FILE,
-): Promise<PlaygroundCredentials> {
+export async function loadOrCreateCredentials(file: string): Promise<PlaygroundCredentials> {
   try {
     const stored: unknown = JSON.parse(await readFile(file, "utf8"));
     if (isComplete(stored)) return stored;

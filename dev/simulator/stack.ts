@@ -3,14 +3,14 @@
  * under `wrangler dev`, wired to each other. Used by `npm start` (dev/start.ts) and the e2e tests.
  *
  * @example
- * const stack = await startStack({ playgroundPort: 8700, workerPort: 8787 });
+ * const stack = await startStack({ playgroundPort: 8700, workerPort: 8787, stateDir: ".wrangler/playground" });
  * console.log(stack.playgroundUrl);
  * await stack.stop();
  */
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { FakeWeChat } from "../fake-wechat/fake";
-import { DEFAULT_CREDENTIALS_FILE, loadOrCreateCredentials } from "./credentials";
+import { loadOrCreateCredentials } from "./credentials";
 import { followOutbox } from "./outbox-feed";
 import { ensurePortFree } from "./ports";
 import { fireScheduled } from "./scheduler";
@@ -22,10 +22,8 @@ import { startWorker } from "./worker-process";
 export interface StackOptions {
   playgroundPort: number;
   workerPort: number;
-  /** Default .wrangler/playground/credentials.json. */
-  credentialsFile?: string;
-  /** Local KV/Durable Object state; default .wrangler/playground. */
-  stateDir?: string;
+  /** The generated credentials (credentials.json) and local KV/Durable Object state. */
+  stateDir: string;
   /** Further Worker variables, e.g. WECHAT_REPLY_BUDGET_MS. */
   vars?: Record<string, string>;
   /** Lines printed by wrangler (the Worker's logs included). */
@@ -54,9 +52,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await ensurePortFree(playgroundPort, "playground", PORT_HINT("--port", "PLAYGROUND_PORT"));
   await ensurePortFree(workerPort, "wrangler dev", PORT_HINT("--worker-port", "WORKER_PORT"));
 
-  const credentials = await loadOrCreateCredentials(
-    options.credentialsFile ?? DEFAULT_CREDENTIALS_FILE,
-  );
+  const credentials = await loadOrCreateCredentials(join(options.stateDir, "credentials.json"));
   const simulatorBase = `http://127.0.0.1:${playgroundPort}`;
   const browserBase = `http://localhost:${playgroundPort}`;
   const playgroundUrl = `${browserBase}/`;
@@ -105,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     worker = await startWorker({
       port: workerPort,
-      stateDir: options.stateDir ?? join(".wrangler", "playground"),
+      stateDir: options.stateDir,
       vars: {
         WECHAT_TOKEN: credentials.token,
         WECHAT_APPID: credentials.appId,

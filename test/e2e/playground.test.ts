@@ -1,0 +1,109 @@
+/**
+ * The playground as a person uses it: the real stack (simulator, fake WeChat API, the Worker
+ * under wrangler dev) driven through the page in headless chromium.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { freePort } from "../../dev/simulator/ports";
+import { startStack, type Stack } from "../../dev/simulator/stack";
+import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
+
+if (browserMissing) console.warn(`playground browser tests skipped: ${browserMissing}`);
+
+const BOT = "#chat .msg.bot .bubble";
+
+describe.skipIf(browserMissing !== undefined)("playground in chromium", () => {
+  let stack: Stack;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "playground-state-"));
+    stack = await startStack({
+      playgroundPort: await freePort(),
+      workerPort: await freePort(),
+      stateDir,
+      // A short passive-reply budget so that /slow 2 already goes out as a customer-service message.
+      vars: { WECHAT_REPLY_BUDGET_MS: "300" },
+    });
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    await page.goto(stack.playgroundUrl);
+    await page.waitForSelector("body[data-ready=true]");
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  async function say(text: string) {
+    await page.fill("#composer-input", text);
+    await page.press("#composer-input", "Enter");
+  }
+
+  test("a typed message comes back as the parrot's echo", async () => {
+    await say("你好 playground");
+    await expect.poll(() => page.locator(BOT).allTextContents()).toContain("你好 playground");
+    await expect(page.locator("#chat .msg.follower .bubble").last().textContent()).resolves.toBe(
+      "你好 playground",
+    );
+  });
+
+  test("following shows the welcome", async () => {
+    await page.click("#follow");
+    await expect.poll(() => page.locator("#follow-state").textContent()).toContain("已关注");
+    await expect.poll(() => page.locator(BOT).last().textContent()).toMatch(/^欢迎关注/);
+  });
+
+  test("/slow 2 misses the reply budget and arrives as a customer-service message", async () => {
+    await say("/slow 2");
+    const late = page.locator('#chat .msg.bot[data-via="customer-service"] .bubble', {
+      hasText: "done after 2 s",
+    });
+    await late.waitFor({ timeout: 15_000 });
+    // The push itself was answered "success": no passive reply was drawn for it.
+    const wireEntry = page.locator("#wire details", { hasText: "/slow 2" });
+    await expect(wireEntry.textContent()).resolves.toContain("success (no reply)");
+  });
+
+  test("scanning a QR scene while not following subscribes with the scene and greets with it", async () => {
+    await page.click("#unfollow");
+    await expect.poll(() => page.locator("#follow-state").textContent()).toContain("未关注");
+    await page.fill("#scan-scene", "poster-42");
+    await page.click("#scan");
+    await expect.poll(() => page.locator(BOT).last().textContent()).toContain("poster-42");
+    const pushed = await page.locator("#wire details").first().textContent();
+    expect(pushed).toContain("<Event><![CDATA[subscribe]]></Event>");
+    expect(pushed).toContain("qrscene_poster-42");
+  });
+
+  test("safe mode sends an encrypted envelope and decrypts the encrypted reply", async () => {
+    await page.click('[data-mode="safe"]');
+    await expect
+      .poll(() => page.locator('[data-mode="safe"]').getAttribute("aria-checked"))
+      .toBe("true");
+    await say("加密 secret hello");
+    await expect.poll(() => page.locator(BOT).last().textContent()).toBe("加密 secret hello");
+    const entry = page.locator("#wire details").first();
+    const text = (await entry.textContent()) ?? "";
+    expect(text).toContain("encrypt_type=aes");
+    expect(text).toContain("msg_signature=");
+    expect(text).toContain("Inner XML");
+    expect(text).toContain("Decrypted reply");
+    // The body on the wire carries no plaintext, only ToUserName and Encrypt.
+    const sent = await entry.locator(".wire-part pre").first().textContent();
+    expect(sent).toContain("<Encrypt>");
+    expect(sent).not.toContain("secret hello");
+    const received = await entry
+      .locator(".wire-part", { hasText: "Reply as received" })
+      .textContent();
+    expect(received).toContain("<MsgSignature>");
+    expect(received).not.toContain("secret hello");
+  });
+});
