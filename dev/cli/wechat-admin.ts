@@ -1,0 +1,167 @@
+/**
+ * Command-line access to the Worker's admin endpoints, for publishing the menu and sending
+ * messages from a laptop or CI. It never talks to WeChat itself: fetching a token of its own
+ * would invalidate the Worker's, so every call goes through the Worker (Bearer ADMIN_KEY).
+ *
+ *   npm run menu -- push examples/menu.json --url https://your-worker.example
+ *   npm run menu -- check examples/menu.json          (local validation only)
+ *   npm run menu -- get --url …    |    npm run menu -- delete --url …
+ *   npm run template -- send message.json --url …
+ *   npm run mass -- send mass.json --url …   |  preview file.json  |  status <msg_id>  |  delete <msg_id> [--article-idx N]
+ *   npm run custom -- send message.json --url …
+ *   npm run media -- upload photo.jpg --type image [--permanent] [--title T --introduction I] --url …
+ *
+ * ADMIN_KEY comes from the environment, else from .dev.vars; the URL from --url, else WORKER_URL.
+ * Runs on Node 24 directly (type stripping), so it imports with `.ts` extensions.
+ */
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { describeMenuProblems, validateMenu } from "../../src/wechat/api/menu-validation.ts";
+
+class UsageError extends Error {}
+
+function option(args: string[], name: string): string | undefined {
+  const index = args.indexOf(`--${name}`);
+  if (index < 0) return undefined;
+  const value = args[index + 1];
+  if (value === undefined || value.startsWith("--"))
+    throw new UsageError(`--${name} needs a value`);
+  args.splice(index, 2);
+  return value;
+}
+
+function flag(args: string[], name: string): boolean {
+  const index = args.indexOf(`--${name}`);
+  if (index >= 0) args.splice(index, 1);
+  return index >= 0;
+}
+
+/** KEY=value lines of .dev.vars (wrangler's format), quotes optional. */
+export function parseDevVars(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match || line.trim().startsWith("#")) continue;
+    vars[match[1]!] = match[2]!.replace(/^(["'])(.*)\1$/, "$2");
+  }
+  return vars;
+}
+
+async function adminKey(): Promise<string> {
+  if (process.env.ADMIN_KEY) return process.env.ADMIN_KEY;
+  const devVars = await readFile(".dev.vars", "utf8").catch(() => "");
+  const key = parseDevVars(devVars).ADMIN_KEY;
+  if (!key) throw new UsageError("set ADMIN_KEY in the environment or in .dev.vars");
+  return key;
+}
+
+function workerUrl(args: string[]): string {
+  const url = option(args, "url") ?? process.env.WORKER_URL;
+  if (!url) throw new UsageError("give the Worker's URL with --url https://… (or WORKER_URL)");
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new UsageError("--url must be http(s)");
+  return parsed.origin;
+}
+
+async function readJson(file: string | undefined): Promise<unknown> {
+  if (!file) throw new UsageError("give a JSON file");
+  try {
+    return JSON.parse(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new UsageError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function call(args: string[], method: string, path: string, body?: BodyInit, json = true) {
+  const base = workerUrl(args);
+  const headers: Record<string, string> = { authorization: `Bearer ${await adminKey()}` };
+  if (body !== undefined && json) headers["content-type"] = "application/json";
+  const response = await fetch(`${base}/admin${path}`, { method, headers, body });
+  const text = await response.text();
+  if (!response.ok) {
+    const hint =
+      response.status === 404
+        ? " (is ADMIN_KEY set on the Worker?)"
+        : response.status === 401
+          ? " (wrong ADMIN_KEY)"
+          : "";
+    throw new Error(`HTTP ${response.status}${hint}: ${text}`);
+  }
+  return text;
+}
+
+function checkedMenu(menu: unknown) {
+  const check = validateMenu(menu);
+  if (!check.ok)
+    throw new UsageError(
+      `the menu breaks WeChat's rules:\n${describeMenuProblems(check.problems)}`,
+    );
+  return check.menu;
+}
+
+export async function run(argv: string[]): Promise<string> {
+  const args = [...argv];
+  const [area, action, target] = [args.shift(), args.shift(), args[0]];
+  switch (`${area} ${action}`) {
+    case "menu check":
+      checkedMenu(await readJson(target));
+      return `${target}: valid`;
+    case "menu push":
+      return call(
+        args.slice(1),
+        "POST",
+        "/menu",
+        JSON.stringify(checkedMenu(await readJson(target))),
+      );
+    case "menu get":
+      return call(args, "GET", "/menu");
+    case "menu delete":
+      return call(args, "DELETE", "/menu");
+    case "template send":
+      return call(args.slice(1), "POST", "/template/send", JSON.stringify(await readJson(target)));
+    case "mass send":
+      return call(args.slice(1), "POST", "/mass/send", JSON.stringify(await readJson(target)));
+    case "mass preview":
+      return call(args.slice(1), "POST", "/mass/preview", JSON.stringify(await readJson(target)));
+    case "mass status":
+      return call(args.slice(1), "GET", `/mass/status?msg_id=${encodeURIComponent(target ?? "")}`);
+    case "mass delete": {
+      const rest = args.slice(1);
+      const articleIdx = option(rest, "article-idx");
+      const body = { msg_id: target, ...(articleIdx ? { article_idx: Number(articleIdx) } : {}) };
+      return call(rest, "POST", "/mass/delete", JSON.stringify(body));
+    }
+    case "custom send":
+      return call(args.slice(1), "POST", "/custom/send", JSON.stringify(await readJson(target)));
+    case "media upload": {
+      const rest = args.slice(1);
+      const type = option(rest, "type");
+      if (!type || !target)
+        throw new UsageError("media upload <file> --type image|voice|video|thumb");
+      const permanent = flag(rest, "permanent");
+      const form = new FormData();
+      form.append("media", new Blob([await readFile(target)]), basename(target));
+      const title = option(rest, "title");
+      if (title) form.append("title", title);
+      const introduction = option(rest, "introduction");
+      if (introduction) form.append("introduction", introduction);
+      const query = `type=${encodeURIComponent(type)}${permanent ? "&permanent=1" : ""}`;
+      return call(rest, "POST", `/media/upload?${query}`, form, false);
+    }
+    default:
+      throw new UsageError(
+        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, media upload (see the file header)",
+      );
+  }
+}
+
+if (/wechat-admin\.ts$/.test(String(process.argv[1]))) {
+  run(process.argv.slice(2)).then(
+    (output) => console.log(output),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = error instanceof UsageError ? 2 : 1;
+    },
+  );
+}
