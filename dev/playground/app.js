@@ -340,6 +340,23 @@ $("#link-form").addEventListener("submit", (event) => {
   act({ type: "link", ...formValues(event.target) });
 });
 
+for (const button of document.querySelectorAll("[data-console]")) {
+  button.addEventListener("click", async () => {
+    const result = $("#console-result");
+    result.textContent = "…";
+    const answer = await fetch(`${API}/console`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: button.dataset.console }),
+    }).then(
+      (r) => r.json(),
+      (error) => ({ status: 0, answer: String(error) }),
+    );
+    result.textContent = `${answer.request?.split("\n")[0] ?? ""} → HTTP ${answer.status} ${answer.answer ?? answer.error ?? ""}`;
+    refreshMenu();
+  });
+}
+
 for (const tab of document.querySelectorAll(".tabs button")) {
   tab.addEventListener("click", () => {
     for (const other of document.querySelectorAll(".tabs button")) {

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import type { FakeWeChat } from "../fake-wechat/fake";
 import { control, CONTROL_PREFIX } from "../fake-wechat/control";
 import type { PushMode } from "../../src/wechat/push";
+import { CONSOLE_ACTIONS, type ConsoleAction } from "./account-console";
 import { parseAction } from "./pushes";
 import type { PlaygroundSession, SessionEvent } from "./session";
 import type { KnownQrCode, PublishedMenu } from "./wechat-state";
@@ -41,6 +42,8 @@ export interface SimulatorServerOptions {
   menu: () => PublishedMenu;
   /** The parametric QR codes the Worker created, newest first. */
   qrCodes: () => KnownQrCode[];
+  /** Runs an account-owner action through the Worker's /admin API. */
+  console: (action: ConsoleAction) => Promise<{ status: number; request: string; answer: string }>;
 }
 
 export function createSimulatorServer(options: SimulatorServerOptions): Server {
@@ -101,6 +104,20 @@ async function api(
     }
     session.setMode(mode as PushMode);
     return sendJson(outgoing, 200, session.state());
+  }
+  if (name === "console") {
+    const action = (body as { action?: unknown }).action;
+    if (!CONSOLE_ACTIONS.includes(action as ConsoleAction)) {
+      return sendJson(outgoing, 400, {
+        error: `action must be one of ${CONSOLE_ACTIONS.join(", ")}`,
+      });
+    }
+    const result = await options.console(action as ConsoleAction);
+    session.log(
+      "simulator",
+      `console ${action}: ${result.request.split("\n")[0]} → HTTP ${result.status} ${result.answer.slice(0, 300)}`,
+    );
+    return sendJson(outgoing, 200, result);
   }
   if (name === "actions") {
     const action = parseAction(body);

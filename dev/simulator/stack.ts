@@ -10,6 +10,7 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { FakeWeChat } from "../fake-wechat/fake";
+import { runConsoleAction, type ConsoleAction } from "./account-console";
 import { loadOrCreateCredentials } from "./credentials";
 import { followOutbox } from "./outbox-feed";
 import { ensurePortFree } from "./ports";
@@ -72,6 +73,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     fake,
     menu: () => readPublishedMenu(fake),
     qrCodes: () => readQrCodes(fake, credentials.appId),
+    console: (action: ConsoleAction) =>
+      runConsoleAction(action, {
+        workerUrl,
+        adminKey: credentials.adminKey,
+        openid: credentials.openid,
+      }),
   };
   const server = createSimulatorServer(serverOptions);
   const servers: Server[] = [server];

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { freePort } from "../../dev/simulator/ports";
 import { startStack, type Stack } from "../../dev/simulator/stack";
 import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
@@ -34,6 +34,15 @@ describe.skipIf(browserMissing !== undefined)("playground in chromium", () => {
     page = await browser.context.newPage();
     await page.goto(stack.playgroundUrl);
     await page.waitForSelector("body[data-ready=true]");
+  });
+
+  afterEach((context) => {
+    if (context.task.result?.state !== "fail") return;
+    // What the simulator and the Worker said, to tell a Worker bug from a page bug.
+    const lines = stack.session
+      .replay()
+      .flatMap((event) => (event.type === "log" ? [`[${event.source}] ${event.line}`] : []));
+    console.error(lines.slice(-40).join("\n"));
   });
 
   afterAll(async () => {
@@ -81,6 +90,24 @@ describe.skipIf(browserMissing !== undefined)("playground in chromium", () => {
     const pushed = await page.locator("#wire details").first().textContent();
     expect(pushed).toContain("<Event><![CDATA[subscribe]]></Event>");
     expect(pushed).toContain("qrscene_poster-42");
+  });
+
+  test("a menu published through the console shows in the phone, and a click reaches the Worker", async () => {
+    await expect(page.locator("#menu-empty").textContent()).resolves.toContain("No menu published");
+    await page.click('[data-console="publish-menu"]');
+    await page.locator("#menu-bar .menu-entry button", { hasText: "今日歌曲" }).click();
+    await expect
+      .poll(() => page.locator("#chat .system").last().textContent())
+      .toContain("V1001_TODAY_MUSIC");
+    const pushed = await page.locator("#wire details").first().textContent();
+    expect(pushed).toContain("<Event><![CDATA[CLICK]]></Event>");
+  });
+
+  test("template and mass messages the Worker sent arrive from WeChat's outbox", async () => {
+    await page.click('[data-console="send-template"]');
+    await page.locator('#chat .msg.bot[data-via="template"]', { hasText: "巧克力" }).waitFor();
+    await page.click('[data-console="send-mass"]');
+    await page.locator('#chat .msg.bot[data-via="mass"]', { hasText: "Mass message" }).waitFor();
   });
 
   test("safe mode sends an encrypted envelope and decrypts the encrypted reply", async () => {
