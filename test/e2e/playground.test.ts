@@ -11,7 +11,8 @@ import { freePort } from "../../dev/simulator/ports";
 import { startStack, type Stack } from "../../dev/simulator/stack";
 import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
 
-if (browserMissing) console.warn(`playground browser tests skipped: ${browserMissing}`);
+// Straight to stderr: the test runner keeps console output of tests that did not fail to itself.
+if (browserMissing) process.stderr.write(`playground browser tests skipped: ${browserMissing}\n`);
 
 const BOT = "#chat .msg.bot .bubble";
 
