@@ -15,7 +15,6 @@ import { adminAuth } from "../admin/auth";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { cors } from "../http/cors";
-import { log } from "../log";
 import { qrAnswer } from "./answer";
 import { classifyCaller } from "./admin-key";
 import { readPermanent, readQrQuery } from "./params";
@@ -49,8 +48,8 @@ export function qrRoutes() {
     if (caller === "visitor") {
       const client = c.req.header("cf-connecting-ip") ?? "unknown";
       const { success } = await c.env.QR_RATE_LIMITER.limit({ key: `qr:${client}` });
+      // Not logged: under abuse that would be a log line per refused request.
       if (!success) {
-        log.warn("qr.rate_limited", {});
         return c.json({ error: "too many requests from this client; try again in a minute" }, 429, {
           ...NO_STORE,
           "retry-after": String(RATE_LIMIT_PERIOD_SECONDS),
