@@ -20,7 +20,7 @@ async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promis
     else if (value !== undefined) headers.set(name, value);
   }
   const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
-  const chunks: Uint8Array[] = [];
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   if (hasBody) for await (const chunk of incoming) chunks.push(chunk);
   return new Request(url, {
     method: incoming.method,
