@@ -21,8 +21,11 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const PAGE_DIR = join(ROOT, "examples", "qr-landing");
 const ADMIN_KEY = "e2e-admin-key-0123456789abcdef";
 
-if (browserMissing)
-  console.log(`test/e2e/qr-page.test.ts: browser tests skipped: ${browserMissing}`);
+// Straight to stderr: the test runner keeps console output of tests that did not fail to itself.
+if (browserMissing) {
+  process.stderr.write(`QR landing page browser tests skipped: ${browserMissing}\n`);
+}
+console.log(`test/e2e/qr-page.test.ts: browser tests skipped: ${browserMissing}`);
 
 /** The example page as a marketing site would host it, with data-worker pointing at our Worker. */
 function servePage(port: number, workerUrl: string): Promise<Server> {
