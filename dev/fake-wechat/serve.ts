@@ -21,7 +21,7 @@ async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promis
   }
   const hasBody = incoming.method !== "GET" && incoming.method !== "HEAD";
   const chunks: Uint8Array<ArrayBuffer>[] = [];
-  if (hasBody) for await (const chunk of incoming) chunks.push(chunk);
+  if (hasBody) for await (const chunk of incoming) chunks.push(new Uint8Array(chunk as Uint8Array));
   return new Request(url, {
     method: incoming.method,
     headers,
