@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --smoke]`: installs the bench package's own dependencies on first use,
  * bundles the harness (it imports the project's TypeScript sources, which Node cannot resolve
- * without extensions) and runs it.
+ * without extensions) and runs it (or, with `--profile`, bench/profile.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -19,9 +19,11 @@ if (!existsSync(join(benchDir, "node_modules", "autocannon"))) {
 }
 
 process.env.BENCH_DIR = benchDir;
-const outfile = join(benchDir, "results", ".build", "run.mjs");
+// `--profile[=<kind>]` runs the CPU profiler instead of the benchmark.
+const entry = process.argv.some((arg) => arg.startsWith("--profile")) ? "profile" : "run";
+const outfile = join(benchDir, "results", ".build", `${entry}.mjs`);
 await build({
-  entryPoints: [join(benchDir, "run.ts")],
+  entryPoints: [join(benchDir, `${entry}.ts`)],
   outfile,
   bundle: true,
   platform: "node",

@@ -5,7 +5,7 @@
  */
 import autocannon from "autocannon";
 import type { PoolPush } from "./pushes";
-import { processTree, treeCpuMs } from "./process-tree";
+import { machineTicks, processTree, treeCpuMs } from "./process-tree";
 
 export interface LoadResult {
   requests: number;
@@ -17,6 +17,10 @@ export interface LoadResult {
   cpuUsPerRequest: number;
   /** The same by process (workerd, the node host of Miniflare or of Express). */
   cpuUsPerRequestByProcess: Record<string, number>;
+  /** The load generator's own CPU (this process) per request, in microseconds. */
+  generatorCpuUsPerRequest: number;
+  /** Share of the machine's CPU in use during the load (all cores, all processes). */
+  machineBusyPercent: number;
   /** Non-2xx answers, socket errors and timeouts: must be 0 for a figure to count. */
   failures: number;
 }
@@ -39,6 +43,8 @@ export async function drive(
   let answered = 0;
   const pids = processTree(serverPid);
   const cpuBefore = treeCpuMs(pids);
+  const machineBefore = machineTicks();
+  const generatorBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   const instance = autocannon({
     url: `${url}/wechat`,
@@ -63,6 +69,8 @@ export async function drive(
     lastAnswer = process.hrtime.bigint();
   });
   const result = await instance;
+  const generator = process.cpuUsage(generatorBefore);
+  const machineAfter = machineTicks();
   const requests = result.requests.total as number;
   const seconds = Number(lastAnswer - started) / 1e9;
   const cpuAfter = treeCpuMs(pids);
@@ -79,6 +87,10 @@ export async function drive(
     p99Ms: percentile(sorted, 99),
     cpuUsPerRequest: Object.values(cpuUsPerRequestByProcess).reduce((a, b) => a + b, 0),
     cpuUsPerRequestByProcess,
+    generatorCpuUsPerRequest: (generator.user + generator.system) / Math.max(1, requests),
+    machineBusyPercent:
+      (100 * (machineAfter.busy - machineBefore.busy)) /
+      Math.max(1, machineAfter.total - machineBefore.total),
     failures: (result.non2xx as number) + (result.errors as number) + (result.timeouts as number),
   };
 }

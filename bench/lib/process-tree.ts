@@ -67,14 +67,22 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `node <script>` and waits for it to print `READY <url>`. */
+export interface StartOptions {
+  args?: string[];
+  /** The line that says the server is listening; its first group is the base URL. */
+  ready?: RegExp;
+  timeoutMs?: number;
+}
+
+/** Starts `node <script>` and waits for it to print `READY <url>` (or `options.ready`). */
 export async function startServer(
   name: string,
   script: string,
   env: Record<string, string>,
-  timeoutMs = 30_000,
+  options: StartOptions = {},
 ): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [script], {
+  const { args = [], ready: readyLine = /READY (\S+)/, timeoutMs = 30_000 } = options;
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -90,7 +98,7 @@ export async function startServer(
     let stdout = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      const ready = /READY (\S+)/.exec(stdout);
+      const ready = readyLine.exec(stdout);
       if (ready) {
         clearTimeout(timer);
         resolve(ready[1]!);
@@ -120,4 +128,13 @@ export async function startServer(
         child.kill("SIGTERM");
       }),
   };
+}
+
+/** Busy and total CPU ticks of the whole machine, from the first line of /proc/stat. */
+export function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1);
+  const values = fields.map(Number);
+  const total = values.reduce((a, b) => a + b, 0);
+  // idle + iowait are the 4th and 5th values.
+  return { busy: total - values[3]! - (values[4] ?? 0), total };
 }

@@ -86,7 +86,7 @@ export async function makePool(kind: PushKind, count: number, seed: number): Pro
   const pool: PoolPush[] = new Array(count);
   const BATCH = 256;
   for (let start = 0; start < count; start += BATCH) {
-    const batch = [];
+    const batch: Promise<void>[] = [];
     for (let index = start; index < Math.min(count, start + BATCH); index++) {
       // Each follower's n-th push is n seconds older: (FromUserName, CreateTime) never repeats.
       const createTime = now - Math.floor(index / FOLLOWERS);

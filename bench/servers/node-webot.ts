@@ -26,7 +26,7 @@ app.use(
     { token: options.token, appid: options.appId, encodingAESKey: options.encodingAESKey },
     (req: { weixin: Record<string, string> }, res: { reply: (content: string) => void }) => {
       const message = req.weixin;
-      if (message.MsgType === "text") return res.reply(message.Content);
+      if (message.MsgType === "text") return res.reply(message.Content ?? "");
       if (message.MsgType === "event" && message.Event === "subscribe") {
         return res.reply(options.welcome);
       }

@@ -18,6 +18,8 @@ interface WorkerServerOptions {
   config?: string;
   /** Variables and secrets, as `.dev.vars` would give them. */
   bindings?: Record<string, string>;
+  /** Opens workerd's V8 inspector on this port (for `npm run bench -- --profile`). */
+  inspectorPort?: number;
 }
 
 const options = JSON.parse(process.env.BENCH_WORKER ?? "{}") as WorkerServerOptions;
@@ -44,6 +46,7 @@ const miniflare = new Miniflare(
     // production does not have).
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
     logRequests: false,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
   } as Parameters<typeof convertV4MiniflareOptions>[0]),
 );
 
