@@ -1,7 +1,7 @@
 /**
  * The Worker's HTTP surface: configuration first, then one sub-app per concern.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "./app-env";
 import type { BotContext } from "./bot/context";
 import { adminAuth } from "./admin/auth";

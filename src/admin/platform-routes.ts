@@ -18,7 +18,8 @@
  * A body WeChat would refuse gets 400 with the reason before any call; WeChat's own refusals come
  * back as 502 with errcode and hint (src/token/api-error-response.ts).
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { readBoundedText } from "../callback/read-body";

@@ -8,7 +8,7 @@
  * /admin/check makes one cheap real call (get_api_domain_ip) with the token and reports ok, or the
  * typed error and its hint (for 40164, the egress IP WeChat saw).
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { createApiClient } from "../token/api-client";

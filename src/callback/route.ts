@@ -5,7 +5,7 @@
  * POST opens the push (signature, replay window, decryption), runs the bot, and seals the reply.
  * Bad input gets a 4xx with a one-line reason and never reaches a handler.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
 import { createApiClient } from "../token/api-client";

@@ -3,7 +3,7 @@
  * console asks for a file MP_verify_<code>.txt at the domain's root whose content is <code>.
  * MP_VERIFY holds that code; any other MP_verify_*.txt is 404, like any unknown path.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 
 export function domainVerificationRoutes() {

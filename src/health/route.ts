@@ -2,7 +2,7 @@
  * `GET /healthz` (public): the Worker is up and its configuration valid (a malformed variable
  * already answers 503 naming it). Says which features are configured, never a value.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 
 export function healthRoutes() {

@@ -7,7 +7,7 @@
  * (pass `location.href.split('#')[0]`, not an HTML-escaped or re-encoded copy). The jsapi_ticket
  * comes from the token authority, which fetches it once and refreshes it ahead of expiry.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { cors } from "../http/cors";

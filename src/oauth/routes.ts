@@ -10,7 +10,8 @@
  * Cookies are HttpOnly, Secure and SameSite=Lax (WeChat's redirect back is a top-level GET, which
  * Lax allows). Browsers treat http://localhost as secure, so `wrangler dev` works as is.
  */
-import { Hono, type Context } from "hono";
+import { Hono } from "hono/tiny";
+import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";

@@ -10,7 +10,7 @@
  * 5. Bad parameters: 400 naming the parameter. Nothing is created before this point.
  * 6. The ticket: isolate memory, else the scene's QrTicketIssuer, which creates at most one.
  */
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { adminAuth } from "../admin/auth";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";

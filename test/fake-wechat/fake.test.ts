@@ -9,7 +9,9 @@ import {
 const BASE = "https://api.weixin.qq.com";
 
 function setup(options: FakeWeChatOptions = {}) {
-  const fake = new FakeWeChat(options);
+  // A frozen clock: only advance() moves it, so expires_in is exact however long a call takes.
+  const start = Date.now();
+  const fake = new FakeWeChat({ now: () => start, ...options });
   const call = async (path: string, init?: RequestInit) => {
     const response = await fake.fetch(new Request(`${BASE}${path}`, init));
     return {
