@@ -53,6 +53,8 @@ export const parrot = new WeChatRouter<BotContext>()
   .event("subscribe", (event) =>
     event.qr ? `${WELCOME}\n(You came from scene ${event.qr.scene}.)` : WELCOME,
   )
+  // A follower scanning a parametric QR code: greet them with the channel that brought them.
+  .event("SCAN", (event) => `Welcome back! (You came from scene ${event.qr.scene}.)`)
   // Other events (menu clicks, location reports, job results) need no answer.
   .event("unsubscribe", () => undefined)
   .fallback((message) => (message.msgType === "event" ? undefined : describe(message)));

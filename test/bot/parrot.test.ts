@@ -114,12 +114,16 @@ describe("the demo bot (parrot) through the Worker", () => {
     expect(content).not.toContain("qrscene_");
   });
 
+  it("greets a follower who scans a parametric QR code with its scene", async () => {
+    const { content } = await send(fresh(pushes.scan).xml);
+    expect(content).toBe("Welcome back! (You came from scene SCENE_VALUE.)");
+  });
+
   it.each([
     ["CLICK", pushes.click],
     ["VIEW", pushes.view],
     ["LOCATION", pushes.location_event],
     ["unsubscribe", pushes.unsubscribe],
-    ["SCAN", pushes.scan],
     ["TEMPLATESENDJOBFINISH", pushes.templateSendJobFinish],
     ["unknown event", pushes.unknownEvent],
   ])("answers %s with success", async (_, xml) => {
