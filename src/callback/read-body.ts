@@ -16,6 +16,16 @@ export async function readBoundedText(
     return { ok: false, status: 413, reason: `body exceeds ${limit} bytes` };
   }
   if (!request.body) return { ok: true, text: "" };
+  // With a declared length within the cap the runtime already bounds the body (workerd refuses a
+  // body that overruns its Content-Length), and one native read costs far less CPU than a chunk
+  // loop: about 15% of a plaintext push (npm run bench -- --profile).
+  if (request.headers.has("content-length") && Number.isFinite(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) {
+      return { ok: false, status: 413, reason: `body exceeds ${limit} bytes` };
+    }
+    return decodeUtf8(bytes);
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -35,6 +45,10 @@ export async function readBoundedText(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return decodeUtf8(bytes);
+}
+
+function decodeUtf8(bytes: Uint8Array): BodyResult {
   try {
     return {
       ok: true,
