@@ -104,7 +104,8 @@ function summarize(profile: CpuProfile, moduleOf: (line: number) => string) {
   return `Self time by function:\n${top(self, 25)}\n\nSelf time by module:\n${top(files, 25)}`;
 }
 
-const built = buildWorker();
+// Unminified, so that functions and modules keep their names in the profile.
+const built = buildWorker({ minify: false });
 const server = await startServer("workerd", join(PROJECT_DIR, "bench", "servers", "worker.ts"), {
   BENCH_WORKER: JSON.stringify({
     script: built.script,

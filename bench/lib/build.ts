@@ -40,7 +40,7 @@ export interface BuiltWorker {
 
 const FORBIDDEN = /(^|\/)(dev|test|bench|examples?|playground|simulator)\//;
 
-/** Builds the Worker; `minify` adds `--minify` on top of wrangler.toml. */
+/** Builds the Worker as wrangler.toml says, or with `minify` forced on or off. */
 export function buildWorker(options: { minify?: boolean } = {}): BuiltWorker {
   const dir = mkdtempSync(join(tmpdir(), "wechat-edge-bench-"));
   const metafile = join(dir, "meta.json");
@@ -51,7 +51,7 @@ export function buildWorker(options: { minify?: boolean } = {}): BuiltWorker {
     join(dir, "out"),
     "--metafile",
     metafile,
-    ...(options.minify ? ["--minify"] : []),
+    ...(options.minify === undefined ? [] : [`--minify=${options.minify}`]),
   ]);
   const outDir = join(dir, "out");
   const entry = readdirSync(outDir).find((name) => /\.m?js$/.test(name));

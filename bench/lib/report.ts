@@ -60,6 +60,8 @@ export function renderReport(report: Report): string {
       "p99 ms",
       "CPU µs/req",
       "CPU × floor",
+      "autocannon µs/req",
+      "machine busy",
       "Failures",
     ],
     report.rows.map((row) => {
@@ -74,6 +76,8 @@ export function renderReport(report: Report): string {
         row.p99Ms.toFixed(2),
         row.cpuUsPerRequest.toFixed(0),
         floor ? `${(row.cpuUsPerRequest / floor).toFixed(1)}×` : "—",
+        row.generatorCpuUsPerRequest.toFixed(0),
+        `${row.machineBusyPercent.toFixed(0)}%`,
         String(row.failures),
       ];
     }),
@@ -103,7 +107,8 @@ export function renderReport(report: Report): string {
     "",
     `Machine: ${machine.nproc} cores (\`nproc\`), ${machine.cpuModel}, ${machine.memoryGiB} GiB, ` +
       `${machine.kernel}; node ${machine.node}, workerd ${machine.workerd} ` +
-      `(wrangler ${machine.wrangler}). Load generator (autocannon) and server share these cores.`,
+      `(wrangler ${machine.wrangler}). Load generator (autocannon) and server share these cores; ` +
+      `"machine busy" is all CPU in use during the load, anything else running included.`,
     "",
     "### Budgets",
     "",
@@ -117,7 +122,7 @@ export function renderReport(report: Report): string {
     "",
     `Deployed bundle: ${kb(report.bundle.deployed.bytes)}, gzip ${kb(report.bundle.deployed.gzipBytes)}; ` +
       `with --minify: ${kb(report.bundle.minified.bytes)}, gzip ${kb(report.bundle.minified.gzipBytes)}.`,
-    `Largest parts (bytes in the unminified output): ${composition}.`,
+    `Largest parts (bytes each source contributes to the deployed output): ${composition}.`,
     `Startup CPU (wrangler check startup, non-idle samples of its cpuprofile): ` +
       `${report.startup.activeMs.toFixed(1)} ms median of ` +
       `[${report.startup.runsMs.map((ms) => ms.toFixed(1)).join(", ")}] ms.`,
