@@ -43,7 +43,7 @@ export async function answerPush(
 
   let kept: Reply[] = [];
   if (ledger) {
-    const claim = await ledger.claim(key, remaining());
+    const claim = await ledger.claim(key, message.fromUserName, remaining());
     switch (claim.state) {
       case "answered":
         return claim.replyXml;
@@ -62,7 +62,10 @@ export async function answerPush(
     const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
     if (ledger) {
       context.waitUntil(
-        Promise.all([ledger.settle(key, replyXml, false), ...rest.map((r) => ledger.keepReply(r))]),
+        Promise.all([
+          ledger.settle(key, replyXml, false),
+          ...rest.map((r) => ledger.keepReply(message.fromUserName, r)),
+        ]),
       );
     }
     return replyXml;
@@ -91,7 +94,9 @@ async function finishLate(
   for (const reply of mustDeliver && first ? [first, ...rest] : rest) {
     if (!(await deliverLate(reply, message.fromUserName, send))) undelivered.push(reply);
   }
-  if (ledger) await Promise.all(undelivered.map((reply) => ledger.keepReply(reply)));
+  if (ledger) {
+    await Promise.all(undelivered.map((reply) => ledger.keepReply(message.fromUserName, reply)));
+  }
 }
 
 /** The bot's reply, or undefined; never rejects. */

@@ -18,6 +18,7 @@
  */
 import { loadConfig } from "../config";
 import type { Env } from "../env";
+import { followerLedger } from "../dedupe/ledger-shard";
 import { createApiClient } from "../token/api-client";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import type { Reply } from "../wechat/reply";
@@ -36,7 +37,6 @@ export async function deliverReply(
   if (await deliverLate(reply, openid, (message) => sendCustomMessage(api, message))) {
     return "delivered";
   }
-  const ledger = env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(`user:${openid}`));
-  await ledger.keepReply(reply);
+  await followerLedger(env, openid).keepReply(openid, reply);
   return "kept";
 }

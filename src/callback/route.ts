@@ -15,6 +15,7 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
+import { followerLedger } from "../dedupe/ledger-shard";
 import { checkReplayedSignature } from "../dedupe/replay-guard";
 import { answerPush } from "./answer-push";
 import { recordQrAttribution } from "../qr/attribution";
@@ -73,9 +74,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
     }
     // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
     c.executionCtx.waitUntil(recordQrAttribution(c.env, config, push.message));
-    const ledger = config.dedupe
-      ? c.env.PUSH_LEDGER.get(c.env.PUSH_LEDGER.idFromName(`user:${push.message.fromUserName}`))
-      : undefined;
+    const ledger = config.dedupe ? followerLedger(c.env, push.message.fromUserName) : undefined;
     const context: BotContext = {
       env: c.env,
       config,

@@ -3,14 +3,13 @@
  *
  * WeChat re-sends a push it got no answer to within 5 s, up to three times. KV is eventually
  * consistent (60 s or more between locations) and has no compare-and-set, so it cannot say "this
- * push is already being handled"; a Durable Object is single-threaded and can. Instances are named
- * by role:
- * - `user:<openid>`: one per follower. Claims per push (MsgId, or the event key), so a handler
- *   runs at most once per push; the reply, so a retry gets the very same one; waiting retries;
- *   and replies that could not be delivered late, kept for the follower's next message.
- * - `sig:<bucket>`: which body each (timestamp, nonce) carried. In plaintext mode the signature
- *   does not cover the body, so the same pair with another body is a forgery built from a captured
- *   push. It cannot live in the follower's instance: a forged body can name another follower.
+ * push is already being handled"; a Durable Object is single-threaded and can. It keeps:
+ * - claims per push (MsgId, or the event key), so a handler runs at most once per push; the
+ *   reply, so a retry gets the very same one; and the retries waiting for it;
+ * - replies that could not be delivered late, kept for the follower's next message;
+ * - which body each (timestamp, nonce) carried. In plaintext mode the signature does not cover
+ *   the body, so the same pair with another body is a forgery built from a captured push.
+ * Which instance holds which is decided in ledger-shard.ts.
  *
  * Rows expire: claims after PUSH_TTL_MS (well past WeChat's ~15 s of retries), signatures when
  * their timestamp leaves the accepted window, kept replies after the 48-hour service window.
@@ -38,6 +37,8 @@ type Waiter = (result: ClaimResult) => void;
 export class PushLedger extends DurableObject {
   readonly #sql: SqlStorage;
   readonly #waiters = new Map<string, Set<Waiter>>();
+  /** When the sweep alarm is known to be set; asking storage on every push costs a round trip. */
+  #sweepScheduled = false;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -47,14 +48,16 @@ export class PushLedger extends DurableObject {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS signatures (
       pair TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS kept_replies (
-      seq INTEGER PRIMARY KEY AUTOINCREMENT, reply TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
+      seq INTEGER PRIMARY KEY AUTOINCREMENT, openid TEXT NOT NULL, reply TEXT NOT NULL,
+      expires_at INTEGER NOT NULL)`);
+    this.#sql.exec("CREATE INDEX IF NOT EXISTS kept_replies_openid ON kept_replies (openid)");
   }
 
   /**
-   * Claims a push for handling. The first claim owns it; a later one waits up to `waitMs` for the
-   * owner's reply while the push is running.
+   * Claims a push for handling. The first claim owns it and takes the replies kept for `openid`;
+   * a later one waits up to `waitMs` for the owner's reply while the push is running.
    */
-  async claim(key: string, waitMs: number): Promise<ClaimResult> {
+  async claim(key: string, openid: string, waitMs: number): Promise<ClaimResult> {
     const row = this.#sql
       .exec<{ state: string; reply_xml: string | null }>(
         "SELECT state, reply_xml FROM pushes WHERE key = ? AND expires_at > ?",
@@ -69,7 +72,7 @@ export class PushLedger extends DurableObject {
         Date.now() + PUSH_TTL_MS,
       );
       await this.#ensureSweep();
-      return { state: "owner", kept: this.#takeKeptReplies() };
+      return { state: "owner", kept: this.#takeKeptReplies(openid) };
     }
     if (row.state === "answered")
       return { state: "answered", replyXml: row.reply_xml ?? undefined };
@@ -104,9 +107,10 @@ export class PushLedger extends DurableObject {
   }
 
   /** Keeps a reply that could not be delivered late, for the follower's next message. */
-  async keepReply(reply: Reply): Promise<void> {
+  async keepReply(openid: string, reply: Reply): Promise<void> {
     this.#sql.exec(
-      "INSERT INTO kept_replies (reply, expires_at) VALUES (?, ?)",
+      "INSERT INTO kept_replies (openid, reply, expires_at) VALUES (?, ?, ?)",
+      openid,
       JSON.stringify(reply),
       Date.now() + KEPT_REPLY_TTL_MS,
     );
@@ -150,17 +154,19 @@ export class PushLedger extends DurableObject {
     const remaining = ["pushes", "signatures", "kept_replies"].some(
       (table) => this.#sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0,
     );
+    this.#sweepScheduled = remaining;
     if (remaining) await this.ctx.storage.setAlarm(now + SWEEP_INTERVAL_MS);
   }
 
-  #takeKeptReplies(): Reply[] {
+  #takeKeptReplies(openid: string): Reply[] {
     const rows = this.#sql
       .exec<{ reply: string }>(
-        "SELECT reply FROM kept_replies WHERE expires_at > ? ORDER BY seq",
+        "SELECT reply FROM kept_replies WHERE openid = ? AND expires_at > ? ORDER BY seq",
+        openid,
         Date.now(),
       )
       .toArray();
-    if (rows.length > 0) this.#sql.exec("DELETE FROM kept_replies");
+    if (rows.length > 0) this.#sql.exec("DELETE FROM kept_replies WHERE openid = ?", openid);
     return rows.map((row) => JSON.parse(row.reply) as Reply);
   }
 
@@ -190,8 +196,10 @@ export class PushLedger extends DurableObject {
   }
 
   async #ensureSweep(): Promise<void> {
+    if (this.#sweepScheduled) return;
     if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
     }
+    this.#sweepScheduled = true;
   }
 }

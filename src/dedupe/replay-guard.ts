@@ -5,16 +5,8 @@
  */
 import type { Env } from "../env";
 import { toHex, utf8 } from "../wechat/encoding";
+import { signatureLedger } from "./ledger-shard";
 import type { SignatureCheck } from "./push-ledger";
-
-// Spreads pairs over instances by hour and nonce, so no single instance takes all the traffic.
-const SHARDS = 16;
-
-function shardOf(timestamp: string, nonce: string): string {
-  let hash = 0;
-  for (let i = 0; i < nonce.length; i++) hash = (hash * 31 + nonce.charCodeAt(i)) >>> 0;
-  return `sig:${Math.floor(Number(timestamp) / 3600)}:${hash % SHARDS}`;
-}
 
 export async function checkReplayedSignature(
   env: Pick<Env, "PUSH_LEDGER">,
@@ -23,9 +15,7 @@ export async function checkReplayedSignature(
   toleranceSeconds: number,
 ): Promise<SignatureCheck> {
   const fingerprint = toHex(await crypto.subtle.digest("SHA-256", utf8(body)));
-  const ledger = env.PUSH_LEDGER.get(
-    env.PUSH_LEDGER.idFromName(shardOf(push.timestamp, push.nonce)),
-  );
+  const ledger = signatureLedger(env, push.timestamp, push.nonce);
   // Kept until the timestamp itself leaves the window: after that the push is refused anyway.
   const expiresAt = (Number(push.timestamp) + toleranceSeconds + 60) * 1000;
   return ledger.checkSignature(push.timestamp, push.nonce, fingerprint, expiresAt);

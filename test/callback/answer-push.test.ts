@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { textPushXml } from "../../dev/fake-wechat/sign-push";
 import type { BotContext } from "../../src/bot/context";
 import { answerPush, type AnswerOptions } from "../../src/callback/answer-push";
+import { followerLedger } from "../../src/dedupe/ledger-shard";
 import { CustomServiceRefusal } from "../../src/wechat/api/custom-service";
 import { WeChatApiError } from "../../src/wechat/api/errors";
 import type { CustomMessage } from "../../src/wechat/custom-message";
@@ -34,7 +35,7 @@ function harness() {
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
   } satisfies BotContext;
   const openid = `oFollower${++followerSeq}`;
-  const ledger = env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(`user:${openid}`));
+  const ledger = followerLedger(env, openid);
   const options = (overrides: Partial<AnswerOptions> = {}): AnswerOptions => ({
     arrivedAt: Date.now(),
     budgetMs: 200,
