@@ -13,7 +13,7 @@
  * the deployed Worker; 4.x is still maintained and the pre-scan below covers what 5.x added
  * (declarations refused, depth capped).
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLParser } from "fast-xml-parser";
 
 /** A parsed element: text for leaves, an object for elements with children, an array for repeats. */
 export type XmlNode = string | XmlElement | XmlNode[];
@@ -50,13 +50,6 @@ export function parseXml(text: string): XmlParseResult {
   if (!body.startsWith("<")) return { ok: false, reason: "body is not XML" };
   const markupProblem = scanMarkup(body);
   if (markupProblem) return { ok: false, reason: markupProblem };
-  const validation = XMLValidator.validate(body);
-  if (validation !== true) {
-    return {
-      ok: false,
-      reason: `malformed XML: ${oneLine(validation.err.msg)} (line ${validation.err.line})`,
-    };
-  }
   let document: unknown;
   try {
     document = parser.parse(body);
@@ -74,42 +67,60 @@ export function parseXml(text: string): XmlParseResult {
 }
 
 /**
- * Refuses what the parser must never see: a markup declaration (<!DOCTYPE, <!ENTITY, ...)
- * anywhere the parser would act on it, and nesting deeper than any WeChat push. The document is
- * scanned once, in order, skipping CDATA, comments, processing instructions and tags (quotes
- * respected) the way the parser's lexer does: a follower may type "<!DOCTYPE html>" into a text
- * message (it arrives inside CDATA), while a CDATA opener hidden in an attribute value must not
- * hide a real DOCTYPE (the parser honours a DOCTYPE even after the root element). The depth cap
- * keeps the parser's recursive tree building far from the stack limit.
+ * Checks the document before the parser sees it, in one linear pass, and returns the reason it
+ * is refused: a markup declaration (<!DOCTYPE, <!ENTITY, ...) anywhere the parser would act on
+ * it; nesting deeper than any WeChat push; tags that do not match, more than one root, text
+ * outside the root; an "&" that is not one of XML's own references. The scan skips CDATA,
+ * comments, processing instructions and quoted attribute values the way the parser's lexer does:
+ * a follower may type "<!DOCTYPE html>" into a text message (it arrives inside CDATA), while a
+ * CDATA opener hidden in an attribute value must not hide a real DOCTYPE. Doing this here spares
+ * a second full pass (fast-xml-parser's validator) on every push.
  */
 function scanMarkup(body: string): string | undefined {
-  const unclosed = "malformed XML: unclosed CDATA, comment, instruction or tag";
-  let depth = 0;
+  const open: string[] = [];
+  let rootSeen = false;
   let textStart = 0;
   let i = body.indexOf("<");
   while (i !== -1) {
-    const textProblem = checkText(body.slice(textStart, i));
+    const textProblem = checkText(body.slice(textStart, i), open.length > 0);
     if (textProblem) return textProblem;
-    if (body.startsWith("<![CDATA[", i)) i = indexAfter(body, "]]>", i + 9);
-    else if (body.startsWith("<!--", i)) i = indexAfter(body, "-->", i + 4);
+    if (body.startsWith("<![CDATA[", i)) {
+      if (open.length === 0) return "malformed XML: CDATA outside the root element";
+      i = indexAfter(body, "]]>", i + 9);
+    } else if (body.startsWith("<!--", i)) i = indexAfter(body, "-->", i + 4);
     else if (body.startsWith("<?", i)) i = indexAfter(body, "?>", i + 2);
     else if (body.startsWith("<!", i)) return "DOCTYPE and entity declarations are not accepted";
     else {
       const end = endOfTag(body, i + 1);
-      if (end !== -1) {
-        const name = /^\/?([^\s/>]*)/.exec(body.slice(i + 1, i + 66))?.[1] ?? "";
-        if (RESERVED_NAMES.has(name)) return `element name ${name} is not accepted`;
-        if (body[i + 1] === "/") depth--;
-        else if (body[end - 2] !== "/" && ++depth > MAX_NESTING) return "XML is nested too deeply";
+      if (end === -1) return UNCLOSED;
+      const closing = body[i + 1] === "/";
+      const name = TAG_NAME.exec(body.slice(closing ? i + 2 : i + 1, i + 68))?.[1];
+      if (!name) return "malformed XML: invalid tag";
+      if (RESERVED_NAMES.has(name)) return `element name ${name} is not accepted`;
+      if (closing) {
+        if (open.pop() !== name) return `malformed XML: </${name}> closes no open <${name}>`;
+      } else {
+        if (open.length === 0 && rootSeen) return "malformed XML: more than one root element";
+        rootSeen = true;
+        if (body[end - 2] !== "/") {
+          open.push(name);
+          if (open.length > MAX_NESTING) return "XML is nested too deeply";
+        }
       }
       i = end;
     }
-    if (i === -1) return unclosed;
+    if (i === -1) return UNCLOSED;
     textStart = i;
     i = body.indexOf("<", i);
   }
-  return checkText(body.slice(textStart));
+  const trailing = checkText(body.slice(textStart), open.length > 0);
+  if (trailing) return trailing;
+  if (open.length > 0) return `malformed XML: <${open.at(-1)}> is never closed`;
+  return rootSeen ? undefined : "malformed XML: no root element";
 }
+
+const UNCLOSED = "malformed XML: unclosed CDATA, comment, instruction or tag";
+const TAG_NAME = /^([A-Za-z_:][\w.:-]*)(?=[\s/>])/;
 
 // Names that would become properties of JavaScript objects' prototypes.
 const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
@@ -117,7 +128,8 @@ const RESERVED_NAMES = new Set(["__proto__", "constructor", "prototype"]);
 // Outside CDATA, "&" must start one of XML's own references; anything else is not well-formed.
 const BAD_REFERENCE = /&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)/;
 
-function checkText(text: string): string | undefined {
+function checkText(text: string, insideRoot: boolean): string | undefined {
+  if (!insideRoot && text.trim() !== "") return "malformed XML: text outside the root element";
   const at = text.search(BAD_REFERENCE);
   if (at === -1) return undefined;
   const reference = oneLine(text.slice(at, at + 12).split(/[\s<]/)[0] ?? "&");

@@ -90,6 +90,9 @@ describe("hostile and malformed input is refused with a one-line reason", () => 
     ["wrong root", "<root><Content>x</Content></root>"],
     ["empty root", "<xml/>"],
     ["trailing text", "<xml><A>1</A></xml>junk"],
+    ["leading text", "junk<xml><A>1</A></xml>"],
+    ["mismatched closing tag", "<xml><A>1</B></xml>"],
+    ["invalid tag name", "<xml><1A>1</1A></xml>"],
     ["unclosed CDATA", "<xml><A><![CDATA[x</A></xml>"],
     ["prototype pollution attempt", "<xml><__proto__><polluted>1</polluted></__proto__></xml>"],
     // Without a DTD only XML's five named entities exist; HTML's are not well-formed XML.
