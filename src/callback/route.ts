@@ -75,10 +75,14 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
     // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
     c.executionCtx.waitUntil(recordQrAttribution(c.env, config, push.message));
     const ledger = config.dedupe ? followerLedger(c.env, push.message.fromUserName) : undefined;
+    // Most pushes never touch the API: build the client on first use only.
+    let api: BotContext["api"] | undefined;
     const context: BotContext = {
       env: c.env,
       config,
-      api: createApiClient(c.env, config),
+      get api() {
+        return (api ??= createApiClient(c.env, config));
+      },
       waitUntil: (promise) => c.executionCtx.waitUntil(promise),
     };
     const replyXml = await answerPush(bot, push, context, {
