@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     // Log lines of passing tests are noise; a failing test still shows its own.
     silent: "passed-only",
+    // In CI, also a machine-readable report, from which .ci/run prints the plain summary line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: ".wrangler/test-results.json" },
     projects: [
       {
         plugins: [
