@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { FAKE_APPID, FAKE_APPSECRET } from "./dev/fake-wechat/fake.ts";
 
 // Two projects: the Worker's tests run inside workerd with real KV, Durable Objects and
 // WebCrypto; end-to-end tests (test/e2e) run in Node, start the Worker with wrangler and drive
@@ -19,8 +20,9 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 WECHAT_TOKEN: "testtoken123",
-                WECHAT_APPID: "wx0123456789abcdef",
-                WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
+                // The fake WeChat API's test account (dev/fake-wechat/fake.ts): not a credential.
+                WECHAT_APPID: FAKE_APPID,
+                WECHAT_APPSECRET: FAKE_APPSECRET,
                 WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
                 // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
                 WECHAT_API_TIMEOUT_MS: "400",

@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FAKE_APPSECRET } from "../dev/fake-wechat/fake";
 import { buildWorker, PROJECT_DIR, profileStartup } from "./lib/build";
 import { drive, type LoadResult } from "./lib/load";
 import { describeMachine } from "./lib/machine";
@@ -42,7 +43,7 @@ const ADMIN_KEY = "benchAdminKey0123456789abcdef";
 const SECRETS = {
   WECHAT_TOKEN: ACCOUNT.token,
   WECHAT_APPID: ACCOUNT.appId,
-  WECHAT_APPSECRET: "0123456789abcdef0123456789abcdef",
+  WECHAT_APPSECRET: FAKE_APPSECRET,
   WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
   ADMIN_KEY,
   // Nothing may leave the machine: the token authority is only exercised in its own section.
