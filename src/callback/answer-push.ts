@@ -8,6 +8,8 @@
  *   response, and its reply is delivered once through customer service, or kept for the
  *   follower's next message when that is refused.
  * - A handler that throws is logged and answered with `success`.
+ * - When the ledger cannot be reached, the push is answered without deduplication: a reply
+ *   that might, rarely, run twice is better than a follower shown "该公众号暂时无法提供服务".
  */
 import type { BotContext } from "../bot/context";
 import type { PushLedger } from "../dedupe/push-ledger";
@@ -37,13 +39,16 @@ export async function answerPush(
   options: AnswerOptions,
 ): Promise<string | undefined> {
   const { message } = push;
-  const { ledger } = options;
   const remaining = () => options.arrivedAt + options.budgetMs - Date.now();
   const key = dedupeKey(message);
 
+  let ledger = options.ledger;
   let kept: Reply[] = [];
-  if (ledger) {
-    const claim = await ledger.claim(key, message.fromUserName, remaining());
+  const claim = ledger
+    ? await ledger.claim(key, message.fromUserName, remaining()).catch(ledgerUnavailable)
+    : undefined;
+  if (!claim) ledger = undefined;
+  else {
     switch (claim.state) {
       case "answered":
         return claim.replyXml;
@@ -61,18 +66,24 @@ export async function answerPush(
     const { first, rest } = combineReplies(kept, outcome.value);
     const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
     if (ledger) {
+      const settled = ledger;
       context.waitUntil(
         Promise.all([
-          ledger.settle(key, replyXml, false),
-          ...rest.map((r) => ledger.keepReply(message.fromUserName, r)),
-        ]),
+          settled.settle(key, replyXml, false),
+          ...rest.map((r) => settled.keepReply(message.fromUserName, r)),
+        ]).catch(ledgerUnavailable),
       );
     }
     return replyXml;
   }
 
   log.info("reply.late", { msgType: message.msgType, budgetMs: options.budgetMs });
-  context.waitUntil(finishLate(work, message, kept, key, options));
+  context.waitUntil(finishLate(work, message, kept, key, { ...options, ledger }));
+  return undefined;
+}
+
+function ledgerUnavailable(error: unknown): undefined {
+  log.error("ledger.unavailable", { error: describeError(error) });
   return undefined;
 }
 
@@ -87,15 +98,19 @@ async function finishLate(
   const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
   // The ledger decides between a retry that is waiting right now and customer service, so the
   // reply goes out once however many retries arrived.
-  const { deliverLate: mustDeliver } = ledger
-    ? await ledger.settle(key, replyXml, true)
-    : { deliverLate: replyXml !== undefined };
+  // Without an answer from the ledger, delivering (once, from here) beats not delivering.
+  const settled = ledger
+    ? await ledger.settle(key, replyXml, true).catch(ledgerUnavailable)
+    : undefined;
+  const mustDeliver = settled ? settled.deliverLate : replyXml !== undefined;
   const undelivered: Reply[] = [];
   for (const reply of mustDeliver && first ? [first, ...rest] : rest) {
     if (!(await deliverLate(reply, message.fromUserName, send))) undelivered.push(reply);
   }
-  if (ledger) {
-    await Promise.all(undelivered.map((reply) => ledger.keepReply(message.fromUserName, reply)));
+  if (ledger && undelivered.length > 0) {
+    await Promise.all(
+      undelivered.map((reply) => ledger.keepReply(message.fromUserName, reply)),
+    ).catch(ledgerUnavailable);
   }
 }
 

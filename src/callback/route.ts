@@ -10,7 +10,7 @@ import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
 import { createApiClient } from "../token/api-client";
 import { sendCustomMessage } from "../wechat/api/custom-service";
-import { log } from "../log";
+import { describeError, log } from "../log";
 import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
@@ -61,12 +61,17 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
       return plain(push.reason, STATUS[push.kind]);
     }
     if (config.dedupe && push.mode === "plaintext") {
+      // The push already passed its signature and timestamp; if the ledger cannot be asked,
+      // answering it beats showing the follower an error for an outage of ours.
       const replay = await checkReplayedSignature(
         c.env,
         push,
         body.text,
         config.timestampToleranceSeconds,
-      );
+      ).catch((error: unknown) => {
+        log.error("replay_guard.unavailable", { error: describeError(error) });
+        return "fresh" as const;
+      });
       if (replay === "conflict") {
         log.warn("push.rejected", { reason: "replayed signature", kind: "unauthorized" });
         return plain("signature was already used with a different body (replay)", 401);

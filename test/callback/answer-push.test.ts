@@ -209,3 +209,43 @@ describe("answerPush: the 5-second window", () => {
     expect(h.sent).toHaveLength(1);
   });
 });
+
+describe("answerPush when the ledger cannot be reached", () => {
+  // Stands in for a Durable Object that is overloaded or unreachable: every call rejects.
+  const unreachable = {
+    claim: () => Promise.reject(new Error("Durable Object is overloaded")),
+    settle: () => Promise.reject(new Error("Durable Object is overloaded")),
+    keepReply: () => Promise.reject(new Error("Durable Object is overloaded")),
+  } as unknown as NonNullable<AnswerOptions["ledger"]>;
+
+  it("still answers passively, without deduplication", async () => {
+    const h = harness();
+    const bot = new WeChatRouter<BotContext>().on("text", (m) => `echo ${m.content}`);
+    const xml = await answerPush(
+      bot,
+      openedText("hi", { from: h.openid }),
+      h.context,
+      h.options({ ledger: unreachable }),
+    );
+    expect(contentOf(xml)).toBe("echo hi");
+    await h.settle();
+  });
+
+  it("still delivers a late reply once", async () => {
+    const h = harness();
+    const g = gate();
+    const push = openedText("slow", { from: h.openid });
+    const xml = await answerPush(
+      g.bot,
+      push,
+      h.context,
+      h.options({ budgetMs: 10, ledger: unreachable }),
+    );
+    expect(xml).toBeUndefined();
+    g.release("late but there");
+    await h.settle();
+    expect(h.sent).toEqual([
+      { touser: h.openid, msgtype: "text", text: { content: "late but there" } },
+    ]);
+  });
+});

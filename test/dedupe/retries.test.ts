@@ -98,3 +98,24 @@ describe("WeChat's retries through the Worker", () => {
     expect(await contentOf((await deliver(push.path, push.body)).text)).toMatch(/at most 30/);
   });
 });
+
+describe("when the ledger's Durable Objects cannot be reached", () => {
+  const failing = () => Promise.reject(new Error("Durable Object is overloaded"));
+  const unreachableNamespace = {
+    idFromName: (name: string) => ({ toString: () => name }),
+    get: () => ({ claim: failing, settle: failing, keepReply: failing, checkSignature: failing }),
+  };
+
+  it("answers the push anyway (plaintext: replay guard and claim both down)", async () => {
+    const push = await signPush(account, textPushXml("still here", { from: "oOutage1" }));
+    const ctx = createExecutionContext();
+    const res = await app.fetch(
+      new Request(`https://worker.test${push.path}`, { method: "POST", body: push.body }),
+      { ...env, PUSH_LEDGER: unreachableNamespace as unknown as typeof env.PUSH_LEDGER },
+      ctx,
+    );
+    expect(res.status).toBe(200);
+    expect(await contentOf(await res.text())).toBe("still here");
+    await waitOnExecutionContext(ctx);
+  });
+});
