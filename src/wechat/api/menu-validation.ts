@@ -12,15 +12,20 @@
  * it carries only its name (clicking a parent emits nothing).
  */
 
-export const BUTTON_TYPES = [
+/** Types whose button needs a `key` (its EventKey in the click/scan/picture/location event). */
+const KEYED_BUTTON_TYPES = [
   "click",
-  "view",
   "scancode_push",
   "scancode_waitmsg",
   "pic_sysphoto",
   "pic_photo_or_album",
   "pic_weixin",
   "location_select",
+] as const;
+
+export const BUTTON_TYPES = [
+  ...KEYED_BUTTON_TYPES,
+  "view",
   "media_id",
   "view_limited",
   "article_id",
@@ -55,15 +60,7 @@ export const MENU_LIMITS = {
   urlBytes: 1024,
 } as const;
 
-const KEY_TYPES = new Set<string>([
-  "click",
-  "scancode_push",
-  "scancode_waitmsg",
-  "pic_sysphoto",
-  "pic_photo_or_album",
-  "pic_weixin",
-  "location_select",
-]);
+const KEY_TYPES = new Set<string>(KEYED_BUTTON_TYPES);
 
 /** One thing wrong with a menu: where (`button[1].sub_button[0].url`) and why. */
 export interface MenuProblem {
