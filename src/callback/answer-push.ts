@@ -1,8 +1,9 @@
 /**
  * Runs the bot for one opened push, within WeChat's 5-second window, at most once per push.
  *
- * - The push is claimed in the follower's PushLedger first: a retry of a push already handled
- *   gets the very same reply; a retry of one still running waits for it within its own budget.
+ * - The push is admitted first (src/dedupe/push-admission.ts): a copy of a push already handled
+ *   gets the very same reply; a copy of one still running waits for it within its own budget.
+ *   A first delivery runs at once; older pushes claim in the follower's PushLedger first.
  * - The handler races the reply budget. In time, its reply is the passive answer. Late, WeChat
  *   gets `success` at once (no retry, no "该公众号暂时无法提供服务"), the handler goes on after the
  *   response, and its reply is delivered once through customer service, or kept for the
@@ -12,7 +13,9 @@
  *   that might, rarely, run twice is better than a follower shown "该公众号暂时无法提供服务".
  */
 import type { BotContext } from "../bot/context";
-import type { PushLedger } from "../dedupe/push-ledger";
+import { admitPush, CLAIM_AFTER_MS, type PushTicket } from "../dedupe/push-admission";
+import type { IsolateMemory } from "../dedupe/isolate-memory";
+import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
 import type { OpenedPush } from "../wechat/push";
@@ -26,8 +29,8 @@ export interface AnswerOptions {
   /** When the request arrived (ms since epoch): the budget counts from here. */
   arrivedAt: number;
   budgetMs: number;
-  /** The follower's ledger; undefined when deduplication is off. */
-  ledger: DurableObjectStub<PushLedger> | undefined;
+  /** Where pushes are deduplicated; undefined when deduplication is off. */
+  dedupe: { env: Pick<Env, "PUSH_LEDGER">; memory?: IsolateMemory } | undefined;
   send: SendCustomMessage;
 }
 
@@ -40,45 +43,42 @@ export async function answerPush(
 ): Promise<string | undefined> {
   const { message } = push;
   const remaining = () => options.arrivedAt + options.budgetMs - Date.now();
-  const key = dedupeKey(message);
 
-  let ledger = options.ledger;
-  let kept: Reply[] = [];
-  const claim = ledger
-    ? await ledger.claim(key, message.fromUserName, remaining()).catch(ledgerUnavailable)
-    : undefined;
-  if (!claim) ledger = undefined;
-  else {
-    switch (claim.state) {
-      case "answered":
-        return claim.replyXml;
-      case "busy":
-      case "delivered":
-        return undefined;
-      case "owner":
-        kept = claim.kept;
-    }
-  }
+  const admission = options.dedupe
+    ? await admitPush(
+        options.dedupe.env,
+        message,
+        dedupeKey(message),
+        remaining(),
+        options.dedupe.memory,
+      )
+    : { run: true as const, kept: [], ticket: undefined };
+  if (!admission.run) return admission.replyXml;
+  const { kept, ticket } = admission;
 
   const work = runHandler(bot, message, context);
+  // A slow handler claims its push long before WeChat could retry it.
+  const claimTimer = ticket ? setTimeout(() => void ticket.claim(), CLAIM_AFTER_MS) : undefined;
   const outcome = await withinDeadline(work, remaining());
   if (outcome.inTime) {
+    clearTimeout(claimTimer);
     const { first, rest } = combineReplies(kept, outcome.value);
     const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
-    if (ledger) {
-      const settled = ledger;
-      context.waitUntil(
-        Promise.all([
-          settled.settle(key, replyXml, false),
-          ...rest.map((r) => settled.keepReply(message.fromUserName, r)),
-        ]).catch(ledgerUnavailable),
-      );
+    if (ticket) {
+      ticket.answered(replyXml, context.waitUntil);
+      if (rest.length > 0) {
+        context.waitUntil(Promise.all(rest.map((r) => ticket.keep(r))).catch(ledgerUnavailable));
+      }
     }
     return replyXml;
   }
 
   log.info("reply.late", { msgType: message.msgType, budgetMs: options.budgetMs });
-  context.waitUntil(finishLate(work, message, kept, key, { ...options, ledger }));
+  // Answered `success` but still running: from now on a retry must find it claimed.
+  void ticket?.claim();
+  context.waitUntil(
+    finishLate(work, message, kept, ticket, options.send).finally(() => clearTimeout(claimTimer)),
+  );
   return undefined;
 }
 
@@ -91,26 +91,21 @@ async function finishLate(
   work: Promise<Reply | undefined>,
   message: InboundMessage,
   kept: Reply[],
-  key: string,
-  { ledger, send }: AnswerOptions,
+  ticket: PushTicket | undefined,
+  send: SendCustomMessage,
 ): Promise<void> {
   const { first, rest } = combineReplies(kept, await work);
   const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
   // The ledger decides between a retry that is waiting right now and customer service, so the
-  // reply goes out once however many retries arrived.
-  // Without an answer from the ledger, delivering (once, from here) beats not delivering.
-  const settled = ledger
-    ? await ledger.settle(key, replyXml, true).catch(ledgerUnavailable)
-    : undefined;
-  const mustDeliver = settled ? settled.deliverLate : replyXml !== undefined;
+  // reply goes out once however many retries arrived. Without an answer from the ledger,
+  // delivering (once, from here) beats not delivering.
+  const mustDeliver = ticket ? await ticket.answeredLate(replyXml) : replyXml !== undefined;
   const undelivered: Reply[] = [];
   for (const reply of mustDeliver && first ? [first, ...rest] : rest) {
     if (!(await deliverLate(reply, message.fromUserName, send))) undelivered.push(reply);
   }
-  if (ledger && undelivered.length > 0) {
-    await Promise.all(
-      undelivered.map((reply) => ledger.keepReply(message.fromUserName, reply)),
-    ).catch(ledgerUnavailable);
+  if (ticket && undelivered.length > 0) {
+    await Promise.all(undelivered.map((reply) => ticket.keep(reply))).catch(ledgerUnavailable);
   }
 }
 

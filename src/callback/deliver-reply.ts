@@ -18,7 +18,7 @@
  */
 import { loadConfig } from "../config";
 import type { Env } from "../env";
-import { followerLedger } from "../dedupe/ledger-shard";
+import { keptLedger } from "../dedupe/ledger-shard";
 import { createApiClient } from "../token/api-client";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import type { Reply } from "../wechat/reply";
@@ -37,6 +37,6 @@ export async function deliverReply(
   if (await deliverLate(reply, openid, (message) => sendCustomMessage(api, message))) {
     return "delivered";
   }
-  await followerLedger(env, openid).keepReply(openid, reply);
+  await keptLedger(env).keepReply(openid, reply);
   return "kept";
 }

@@ -15,7 +15,6 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
-import { followerLedger } from "../dedupe/ledger-shard";
 import { checkReplayedSignature } from "../dedupe/replay-guard";
 import { answerPush } from "./answer-push";
 import { recordQrAttribution } from "../qr/attribution";
@@ -79,7 +78,6 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
     }
     // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
     c.executionCtx.waitUntil(recordQrAttribution(c.env, config, push.message));
-    const ledger = config.dedupe ? followerLedger(c.env, push.message.fromUserName) : undefined;
     // Most pushes never touch the API: build the client on first use only.
     let api: BotContext["api"] | undefined;
     const context: BotContext = {
@@ -93,7 +91,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
     const replyXml = await answerPush(bot, push, context, {
       arrivedAt,
       budgetMs: config.replyBudgetMs,
-      ledger,
+      dedupe: config.dedupe ? { env: c.env } : undefined,
       send: (message) => sendCustomMessage(context.api, message),
     });
     if (replyXml === undefined) return plain(NO_REPLY_BODY);

@@ -4,9 +4,10 @@
  * One instance per follower would create a Durable Object, and its SQLite database, for every
  * new follower, and cost a cold start on their first message; a fixed set stays warm and still
  * spreads the load (a single instance handles several hundred pushes a second, so 32 cover the
- * largest accounts). Claims and kept replies go by openid, so a follower's retries and owed
- * replies meet in one place; signatures go by (timestamp, nonce), which a forged body cannot
- * change.
+ * largest accounts). Claims go by openid, so a follower's retries meet in one place; signatures
+ * go by (timestamp, nonce), which a forged body cannot change. Kept replies are rare (late replies
+ * customer service refused) and live in one instance of their own, so that an isolate can learn
+ * with one call which followers are owed one.
  */
 import type { Env } from "../env";
 import type { PushLedger } from "./push-ledger";
@@ -23,13 +24,30 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
+const shardName = (key: string) => `ledger:${hash(key) % LEDGER_SHARDS}`;
+
 function shard(env: Pick<Env, "PUSH_LEDGER">, key: string): DurableObjectStub<PushLedger> {
-  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(`ledger:${hash(key) % LEDGER_SHARDS}`));
+  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(shardName(key)));
 }
 
-/** The instance that claims a follower's pushes and keeps replies owed to them. */
+/** The name of the instance that claims a follower's pushes (to batch calls per instance). */
+export function followerShardOf(openid: string): string {
+  return shardName(`follower:${openid}`);
+}
+
+/** The instance that claims a follower's pushes. */
 export function followerLedger(env: Pick<Env, "PUSH_LEDGER">, openid: string) {
   return shard(env, `follower:${openid}`);
+}
+
+/** An instance by the name followerShardOf gave. */
+export function ledgerByName(env: Pick<Env, "PUSH_LEDGER">, name: string) {
+  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(name));
+}
+
+/** The instance that keeps replies owed to followers. */
+export function keptLedger(env: Pick<Env, "PUSH_LEDGER">) {
+  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName("ledger:kept"));
 }
 
 /** The instance that remembers which body a (timestamp, nonce) pair carried. */

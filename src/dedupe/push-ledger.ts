@@ -6,7 +6,8 @@
  * push is already being handled"; a Durable Object is single-threaded and can. It keeps:
  * - claims per push (MsgId, or the event key), so a handler runs at most once per push; the
  *   reply, so a retry gets the very same one; and the retries waiting for it;
- * - replies that could not be delivered late, kept for the follower's next message;
+ * - replies that could not be delivered late, kept for the follower's next message (all in one
+ *   instance, which also tells isolates cheaply which followers are owed one);
  * - which body each (timestamp, nonce) carried. In plaintext mode the signature does not cover
  *   the body, so the same pair with another body is a forgery built from a captured push.
  * Which instance holds which is decided in ledger-shard.ts.
@@ -22,8 +23,8 @@ export const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 
 export type ClaimResult =
-  /** Run the handler; `kept` are replies owed to this follower from earlier late deliveries. */
-  | { state: "owner"; kept: Reply[] }
+  /** Run the handler. */
+  | { state: "owner" }
   /** Already answered: give WeChat this reply again (undefined → `success`). */
   | { state: "answered"; replyXml: string | undefined }
   /** Still running after the wait, or already delivered through customer service: `success`. */
@@ -32,6 +33,18 @@ export type ClaimResult =
 
 export type SignatureCheck = "fresh" | "retry" | "conflict";
 
+/** A push answered in time without a claim (see recent-pushes.ts), recorded after the fact. */
+export interface AnsweredPush {
+  key: string;
+  replyXml: string | undefined;
+}
+
+/** Which followers are owed kept replies; `openids` is left out when `version` has not changed. */
+export interface KeptFollowers {
+  version: string;
+  openids?: string[];
+}
+
 type Waiter = (result: ClaimResult) => void;
 
 export class PushLedger extends DurableObject {
@@ -39,6 +52,9 @@ export class PushLedger extends DurableObject {
   readonly #waiters = new Map<string, Set<Waiter>>();
   /** When the sweep alarm is known to be set; asking storage on every push costs a round trip. */
   #sweepScheduled = false;
+  /** Changes whenever the set of followers owed a reply may have: new per instance life. */
+  readonly #keptEpoch = crypto.randomUUID();
+  #keptChanges = 0;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -54,10 +70,10 @@ export class PushLedger extends DurableObject {
   }
 
   /**
-   * Claims a push for handling. The first claim owns it and takes the replies kept for `openid`;
-   * a later one waits up to `waitMs` for the owner's reply while the push is running.
+   * Claims a push for handling. The first claim owns it; a later one waits up to `waitMs` for the
+   * owner's reply while the push is running.
    */
-  async claim(key: string, openid: string, waitMs: number): Promise<ClaimResult> {
+  async claim(key: string, waitMs: number): Promise<ClaimResult> {
     const row = this.#sql
       .exec<{ state: string; reply_xml: string | null }>(
         "SELECT state, reply_xml FROM pushes WHERE key = ? AND expires_at > ?",
@@ -72,7 +88,7 @@ export class PushLedger extends DurableObject {
         Date.now() + PUSH_TTL_MS,
       );
       await this.#ensureSweep();
-      return { state: "owner", kept: this.#takeKeptReplies(openid) };
+      return { state: "owner" };
     }
     if (row.state === "answered")
       return { state: "answered", replyXml: row.reply_xml ?? undefined };
@@ -106,8 +122,27 @@ export class PushLedger extends DurableObject {
     return { deliverLate: late && !handedToRetry && replyXml !== undefined };
   }
 
+  /**
+   * Records pushes answered in time without a claim, in one call per batch. A retry that claimed
+   * one of them meanwhile (it would have to come early) is woken with the reply.
+   */
+  async recordAnswered(pushes: AnsweredPush[]): Promise<void> {
+    const expiresAt = Date.now() + PUSH_TTL_MS;
+    for (const { key, replyXml } of pushes) {
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, 'answered', ?, ?)",
+        key,
+        replyXml ?? null,
+        expiresAt,
+      );
+      this.#wake(key, { state: "answered", replyXml });
+    }
+    await this.#ensureSweep();
+  }
+
   /** Keeps a reply that could not be delivered late, for the follower's next message. */
   async keepReply(openid: string, reply: Reply): Promise<void> {
+    this.#keptChanges++;
     this.#sql.exec(
       "INSERT INTO kept_replies (openid, reply, expires_at) VALUES (?, ?, ?)",
       openid,
@@ -115,6 +150,24 @@ export class PushLedger extends DurableObject {
       Date.now() + KEPT_REPLY_TTL_MS,
     );
     await this.#ensureSweep();
+  }
+
+  /** Takes (and forgets) the replies kept for a follower, oldest first. */
+  async takeKeptReplies(openid: string): Promise<Reply[]> {
+    return this.#takeKeptReplies(openid);
+  }
+
+  /** The followers owed a kept reply, unless nothing changed since `version`. */
+  async keptFollowers(version?: string): Promise<KeptFollowers> {
+    const current = `${this.#keptEpoch}:${this.#keptChanges}`;
+    if (version === current) return { version: current };
+    const rows = this.#sql
+      .exec<{ openid: string }>(
+        "SELECT DISTINCT openid FROM kept_replies WHERE expires_at > ?",
+        Date.now(),
+      )
+      .toArray();
+    return { version: current, openids: rows.map((row) => row.openid) };
   }
 
   /**
@@ -166,7 +219,10 @@ export class PushLedger extends DurableObject {
         Date.now(),
       )
       .toArray();
-    if (rows.length > 0) this.#sql.exec("DELETE FROM kept_replies WHERE openid = ?", openid);
+    if (rows.length > 0) {
+      this.#sql.exec("DELETE FROM kept_replies WHERE openid = ?", openid);
+      this.#keptChanges++;
+    }
     return rows.map((row) => JSON.parse(row.reply) as Reply);
   }
 

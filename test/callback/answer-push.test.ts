@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { textPushXml } from "../../dev/fake-wechat/sign-push";
 import type { BotContext } from "../../src/bot/context";
 import { answerPush, type AnswerOptions } from "../../src/callback/answer-push";
-import { followerLedger } from "../../src/dedupe/ledger-shard";
+import { IsolateMemory } from "../../src/dedupe/isolate-memory";
 import { CustomServiceRefusal } from "../../src/wechat/api/custom-service";
 import { WeChatApiError } from "../../src/wechat/api/errors";
 import type { CustomMessage } from "../../src/wechat/custom-message";
@@ -35,11 +35,10 @@ function harness() {
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
   } satisfies BotContext;
   const openid = `oFollower${++followerSeq}`;
-  const ledger = followerLedger(env, openid);
   const options = (overrides: Partial<AnswerOptions> = {}): AnswerOptions => ({
     arrivedAt: Date.now(),
     budgetMs: 200,
-    ledger,
+    dedupe: { env },
     send: async (message) => void sent.push(message),
     ...overrides,
   });
@@ -201,7 +200,7 @@ describe("answerPush: the 5-second window", () => {
       g.bot,
       push,
       h.context,
-      h.options({ budgetMs: 20, ledger: undefined }),
+      h.options({ budgetMs: 20, dedupe: undefined }),
     );
     expect(xml).toBeUndefined();
     g.release("later");
@@ -212,11 +211,23 @@ describe("answerPush: the 5-second window", () => {
 
 describe("answerPush when the ledger cannot be reached", () => {
   // Stands in for a Durable Object that is overloaded or unreachable: every call rejects.
-  const unreachable = {
-    claim: () => Promise.reject(new Error("Durable Object is overloaded")),
-    settle: () => Promise.reject(new Error("Durable Object is overloaded")),
-    keepReply: () => Promise.reject(new Error("Durable Object is overloaded")),
-  } as unknown as NonNullable<AnswerOptions["ledger"]>;
+  const failing = () => Promise.reject(new Error("Durable Object is overloaded"));
+  const stub = {
+    claim: failing,
+    settle: failing,
+    keepReply: failing,
+    recordAnswered: failing,
+    keptFollowers: failing,
+    takeKeptReplies: failing,
+  };
+  const PUSH_LEDGER = {
+    idFromName: (name: string) => ({ toString: () => name }),
+    get: () => stub,
+  } as unknown as typeof env.PUSH_LEDGER;
+  const unreachable = (): AnswerOptions["dedupe"] => ({
+    env: { PUSH_LEDGER },
+    memory: new IsolateMemory(),
+  });
 
   it("still answers passively, without deduplication", async () => {
     const h = harness();
@@ -225,7 +236,7 @@ describe("answerPush when the ledger cannot be reached", () => {
       bot,
       openedText("hi", { from: h.openid }),
       h.context,
-      h.options({ ledger: unreachable }),
+      h.options({ dedupe: unreachable() }),
     );
     expect(contentOf(xml)).toBe("echo hi");
     await h.settle();
@@ -239,7 +250,7 @@ describe("answerPush when the ledger cannot be reached", () => {
       g.bot,
       push,
       h.context,
-      h.options({ budgetMs: 10, ledger: unreachable }),
+      h.options({ budgetMs: 10, dedupe: unreachable() }),
     );
     expect(xml).toBeUndefined();
     g.release("late but there");

@@ -1,6 +1,11 @@
 import { env } from "cloudflare:test";
 import { expect, it } from "vitest";
-import { followerLedger, LEDGER_SHARDS, signatureLedger } from "../../src/dedupe/ledger-shard";
+import {
+  followerLedger,
+  keptLedger,
+  LEDGER_SHARDS,
+  signatureLedger,
+} from "../../src/dedupe/ledger-shard";
 import { reply } from "../../src/wechat/reply";
 
 const idOf = (stub: { id: DurableObjectId }) => stub.id.toString();
@@ -15,18 +20,34 @@ it("spreads followers over a fixed set of instances, always the same one per fol
   );
 });
 
-it("keeps replies per follower even when two followers share an instance", async () => {
-  const first = "oSharedA";
-  let second = "";
-  for (let i = 0; !second; i++) {
-    if (idOf(followerLedger(env, `oSharedB${i}`)) === idOf(followerLedger(env, first))) {
-      second = `oSharedB${i}`;
-    }
-  }
-  const ledger = followerLedger(env, first);
-  await ledger.keepReply(first, reply.text("for A"));
-  const claimB = await ledger.claim("msg:1", second, 0);
-  expect(claimB).toEqual({ state: "owner", kept: [] });
-  const claimA = await ledger.claim("msg:2", first, 0);
-  expect(claimA).toEqual({ state: "owner", kept: [reply.text("for A")] });
+it("keeps replies per follower in one instance, and says who is owed one", async () => {
+  const kept = keptLedger(env);
+  const before = await kept.keptFollowers();
+  expect(before.openids).toEqual([]);
+  // Nothing changed: the list is not sent again.
+  expect(await kept.keptFollowers(before.version)).toEqual({ version: before.version });
+
+  await kept.keepReply("oOwedA", reply.text("for A"));
+  await kept.keepReply("oOwedA", reply.text("again for A"));
+  const owed = await kept.keptFollowers(before.version);
+  expect(owed.openids).toEqual(["oOwedA"]);
+  expect(await kept.takeKeptReplies("oOwedB")).toEqual([]);
+  expect(await kept.takeKeptReplies("oOwedA")).toEqual([
+    reply.text("for A"),
+    reply.text("again for A"),
+  ]);
+  expect(await kept.takeKeptReplies("oOwedA")).toEqual([]);
+  expect((await kept.keptFollowers(owed.version)).openids).toEqual([]);
+});
+
+it("records pushes answered without a claim, and wakes a retry waiting for one", async () => {
+  const ledger = followerLedger(env, "oRecorded");
+  expect(await ledger.claim("msg:running", 0)).toEqual({ state: "owner" });
+  const waiting = ledger.claim("msg:running", 2000);
+  await ledger.recordAnswered([
+    { key: "msg:running", replyXml: "<xml>one</xml>" },
+    { key: "msg:other", replyXml: undefined },
+  ]);
+  expect(await waiting).toEqual({ state: "answered", replyXml: "<xml>one</xml>" });
+  expect(await ledger.claim("msg:other", 0)).toEqual({ state: "answered", replyXml: undefined });
 });

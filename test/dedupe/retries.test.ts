@@ -103,7 +103,15 @@ describe("when the ledger's Durable Objects cannot be reached", () => {
   const failing = () => Promise.reject(new Error("Durable Object is overloaded"));
   const unreachableNamespace = {
     idFromName: (name: string) => ({ toString: () => name }),
-    get: () => ({ claim: failing, settle: failing, keepReply: failing, checkSignature: failing }),
+    get: () => ({
+      claim: failing,
+      settle: failing,
+      keepReply: failing,
+      checkSignature: failing,
+      recordAnswered: failing,
+      keptFollowers: failing,
+      takeKeptReplies: failing,
+    }),
   };
 
   it("answers the push anyway (plaintext: replay guard and claim both down)", async () => {

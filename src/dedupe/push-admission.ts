@@ -1,0 +1,170 @@
+/**
+ * Whether a push may run its handler, and how its outcome reaches the PushLedger: the
+ * "at most once per push, across isolates" rule, paid for only when it can matter.
+ *
+ * WeChat retries a push only after waiting 5 s for an answer, and a retry carries the push's own
+ * CreateTime. So a push whose CreateTime is less than FRESH_PUSH_SECONDS old is a first delivery:
+ * no other isolate can be handling it, and it runs without a claim (no round trip). Then:
+ * - answered in time, its reply is recorded in the ledger in a batch within RECORD_DELAY_MS,
+ *   long before any retry can come, and remembered here for copies sent to this isolate;
+ * - still running after CLAIM_AFTER_MS, or late, it claims the push in the ledger, so that a
+ *   retry finds it running and waits for it, and a late reply goes out once.
+ * Everything else claims first, as every push used to: older pushes (WeChat's retries, pushes
+ * delayed on the way) and pushes from followers owed a kept reply (the claim decides who takes
+ * it). A copy of a push that arrives while this isolate still handles it waits for it here.
+ * The 3-second window allows this isolate's clock to be up to 2 s behind WeChat's.
+ */
+import type { Env } from "../env";
+import { describeError, log } from "../log";
+import type { InboundMessage } from "../wechat/message";
+import type { Reply } from "../wechat/reply";
+import { isolateMemory, type IsolateMemory, type RecentPush } from "./isolate-memory";
+import { followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
+
+export const FRESH_PUSH_SECONDS = 3;
+/** A handler still running this long claims its push, well before a retry can arrive. */
+export const CLAIM_AFTER_MS = 1_000;
+/** How often a copy waiting on this isolate looks at the push it waits for. */
+const LOCAL_POLL_MS = 10;
+
+export type Admission =
+  /** Do not run the handler: answer this (undefined → `success`). */
+  | { run: false; replyXml: string | undefined }
+  /** Run it; `kept` are replies owed to the follower; without a ticket, nothing is deduplicated. */
+  | { run: true; kept: Reply[]; ticket: PushTicket | undefined };
+
+type Ledgers = Pick<Env, "PUSH_LEDGER">;
+
+function ledgerUnavailable(error: unknown): undefined {
+  log.error("ledger.unavailable", { error: describeError(error) });
+  return undefined;
+}
+
+export async function admitPush(
+  env: Ledgers,
+  message: InboundMessage,
+  key: string,
+  waitMs: number,
+  memory: IsolateMemory = isolateMemory(env),
+): Promise<Admission> {
+  const openid = message.fromUserName;
+  const owed = (await memory.owedFollowers(env, Date.now())).has(openid);
+  const now = Date.now();
+  const here = memory.recent(key, now);
+  if (here) return { run: false, replyXml: await waitHere(here, waitMs) };
+
+  const entry = memory.remember(key);
+  const ageSeconds = now / 1000 - message.createTime;
+  if (!owed && ageSeconds < FRESH_PUSH_SECONDS) {
+    return { run: true, kept: [], ticket: new PushTicket(env, memory, key, openid, entry, false) };
+  }
+
+  const claim = await followerLedger(env, openid).claim(key, waitMs).catch(ledgerUnavailable);
+  if (!claim) {
+    memory.forget(key);
+    return { run: true, kept: [], ticket: undefined };
+  }
+  if (claim.state !== "owner") {
+    const replyXml = claim.state === "answered" ? claim.replyXml : undefined;
+    if (claim.state === "busy") memory.forget(key);
+    else memory.answer(entry, replyXml, Date.now());
+    return { run: false, replyXml };
+  }
+  const kept = owed ? await takeKept(env, memory, openid) : [];
+  return { run: true, kept, ticket: new PushTicket(env, memory, key, openid, entry, true) };
+}
+
+async function takeKept(env: Ledgers, memory: IsolateMemory, openid: string): Promise<Reply[]> {
+  const kept = (await keptLedger(env).takeKeptReplies(openid).catch(ledgerUnavailable)) ?? [];
+  memory.markOwed(openid, false);
+  return kept;
+}
+
+/** A copy of a push this isolate is handling: its answer once there, within the wait. */
+async function waitHere(entry: RecentPush, waitMs: number): Promise<string | undefined> {
+  const deadline = Date.now() + waitMs;
+  entry.waiting++;
+  try {
+    while (!entry.answered && Date.now() < deadline) {
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(LOCAL_POLL_MS, deadline - Date.now())),
+      );
+    }
+    // Checked and given up in one step, so a late reply is either handed here or delivered.
+    return entry.answered ? entry.replyXml : undefined;
+  } finally {
+    entry.waiting--;
+  }
+}
+
+/** The handler's side of the rule: how its outcome is recorded. */
+export class PushTicket {
+  #claim: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly env: Ledgers,
+    private readonly memory: IsolateMemory,
+    private readonly key: string,
+    private readonly openid: string,
+    private readonly entry: RecentPush,
+    claimed: boolean,
+  ) {
+    if (claimed) this.#claim = Promise.resolve(true);
+  }
+
+  /** Claims the push now if it ran unclaimed; false when the ledger cannot be counted on. */
+  claim(): Promise<boolean> {
+    this.#claim ??= followerLedger(this.env, this.openid)
+      .claim(this.key, 0)
+      .then((result) => {
+        // Nobody else should hold a fresh push; if someone does, both ran: say so.
+        if (result.state !== "owner") log.warn("push.duplicate", { state: result.state });
+        return result.state === "owner";
+      })
+      .catch((error: unknown) => ledgerUnavailable(error) ?? false);
+    return this.#claim;
+  }
+
+  /** Answered in time with `replyXml`. */
+  answered(replyXml: string | undefined, waitUntil: (promise: Promise<unknown>) => void): void {
+    this.memory.answer(this.entry, replyXml, Date.now());
+    if (!this.#claim) {
+      this.memory.record(
+        this.env,
+        followerShardOf(this.openid),
+        { key: this.key, replyXml },
+        waitUntil,
+      );
+      return;
+    }
+    const ledger = followerLedger(this.env, this.openid);
+    waitUntil(
+      this.#claim.then((owner) =>
+        owner ? ledger.settle(this.key, replyXml, false).catch(ledgerUnavailable) : undefined,
+      ),
+    );
+  }
+
+  /**
+   * The handler finished after the push was answered `success`. Resolves whether this isolate
+   * must deliver `replyXml` through customer service: not when a retry (here or anywhere) took it.
+   */
+  async answeredLate(replyXml: string | undefined): Promise<boolean> {
+    // A copy waiting on this isolate is WeChat still listening: it answers passively.
+    const handedHere = this.entry.waiting > 0 && replyXml !== undefined;
+    this.memory.answer(this.entry, handedHere ? replyXml : undefined, Date.now());
+    const owner = await this.claim();
+    if (!owner) return !handedHere && replyXml !== undefined;
+    const settled = await followerLedger(this.env, this.openid)
+      .settle(this.key, replyXml, !handedHere)
+      .catch(ledgerUnavailable);
+    if (handedHere) return false;
+    return settled ? settled.deliverLate : replyXml !== undefined;
+  }
+
+  /** Keeps a reply customer service refused, for the follower's next message. */
+  async keep(reply: Reply): Promise<void> {
+    this.memory.markOwed(this.openid, true);
+    await keptLedger(this.env).keepReply(this.openid, reply);
+  }
+}
