@@ -23,7 +23,7 @@ import { renderReplyXml, type Reply } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { combineReplies } from "./kept-replies";
 import { deliverLate, type SendCustomMessage } from "./late-delivery";
-import { withinDeadline } from "./reply-deadline";
+import { answeredAtOnce, withinDeadline, type DeadlineOutcome } from "./reply-deadline";
 
 export interface AnswerOptions {
   /** When the request arrived (ms since epoch): the budget counts from here. */
@@ -57,11 +57,16 @@ export async function answerPush(
   const { kept, ticket } = admission;
 
   const work = runHandler(bot, message, context);
-  // A slow handler claims its push long before WeChat could retry it.
-  const claimTimer = ticket ? setTimeout(() => void ticket.claim(), CLAIM_AFTER_MS) : undefined;
-  const outcome = await withinDeadline(work, remaining());
+  let outcome: DeadlineOutcome<Reply | undefined> | undefined = await answeredAtOnce(work).then(
+    (done) => (done ? { inTime: true as const, value: done.value } : undefined),
+  );
+  if (!outcome) {
+    // A slow handler claims its push long before WeChat could retry it.
+    const claimTimer = ticket ? setTimeout(() => void ticket.claim(), CLAIM_AFTER_MS) : undefined;
+    void work.then(() => clearTimeout(claimTimer));
+    outcome = await withinDeadline(work, remaining());
+  }
   if (outcome.inTime) {
-    clearTimeout(claimTimer);
     const { first, rest } = combineReplies(kept, outcome.value);
     const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
     if (ticket) {
@@ -76,9 +81,7 @@ export async function answerPush(
   log.info("reply.late", { msgType: message.msgType, budgetMs: options.budgetMs });
   // Answered `success` but still running: from now on a retry must find it claimed.
   void ticket?.claim();
-  context.waitUntil(
-    finishLate(work, message, kept, ticket, options.send).finally(() => clearTimeout(claimTimer)),
-  );
+  context.waitUntil(finishLate(work, message, kept, ticket, options.send));
   return undefined;
 }
 

@@ -48,12 +48,12 @@ export async function readBoundedText(
   return decodeUtf8(bytes);
 }
 
+// One decoder for every request: without `stream`, each decode() starts afresh.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 function decodeUtf8(bytes: Uint8Array): BodyResult {
   try {
-    return {
-      ok: true,
-      text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes),
-    };
+    return { ok: true, text: strictUtf8.decode(bytes) };
   } catch {
     return { ok: false, status: 400, reason: "body is not valid UTF-8" };
   }

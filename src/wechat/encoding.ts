@@ -14,6 +14,7 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  if (nativeToHex) return nativeToHex.call(view);
   let out = "";
   for (const byte of view) out += byte.toString(16).padStart(2, "0");
   return out;
@@ -25,10 +26,11 @@ const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
 // atob/btoa round trip through binary strings, which showed in safe-mode profiles.
 const native = Uint8Array as unknown as {
   fromBase64?: (text: string) => Uint8Array<ArrayBuffer>;
-  prototype: { toBase64?: () => string };
+  prototype: { toBase64?: () => string; toHex?: () => string };
 };
 const nativeFromBase64 = native.fromBase64;
 const nativeToBase64 = native.prototype.toBase64;
+const nativeToHex = native.prototype.toHex;
 
 /** Decodes standard base64; returns undefined for anything that is not strictly base64. */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
