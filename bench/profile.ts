@@ -16,6 +16,8 @@ const argument = (name: string) =>
 const kind = (argument("profile") ?? "text-plaintext") as PushKind;
 if (!PUSH_KINDS.includes(kind)) throw new Error(`--profile=<${PUSH_KINDS.join("|")}>`);
 const dedupe = argument("dedupe") ?? "on";
+/** `--worker=parrot` profiles the hand-written bare parrot instead of the product. */
+const bareParrot = argument("worker") === "parrot";
 const INSPECTOR_PORT = 9300 + Math.floor(Math.random() * 500);
 
 interface ProfileNode {
@@ -105,33 +107,40 @@ function summarize(profile: CpuProfile, moduleOf: (line: number) => string) {
 }
 
 // Unminified, so that functions and modules keep their names in the profile.
-const built = buildWorker({ minify: false });
+const built = bareParrot
+  ? { script: join(PROJECT_DIR, "bench", "floor", "parrot.js") }
+  : buildWorker({ minify: false });
 const server = await startServer("workerd", join(PROJECT_DIR, "bench", "servers", "worker.ts"), {
   BENCH_WORKER: JSON.stringify({
     script: built.script,
-    config: join(PROJECT_DIR, "wrangler.toml"),
+    ...(bareParrot ? {} : { config: join(PROJECT_DIR, "wrangler.toml") }),
     inspectorPort: INSPECTOR_PORT,
     bindings: {
       WECHAT_TOKEN: ACCOUNT.token,
       WECHAT_APPID: ACCOUNT.appId,
       WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
       WECHAT_DEDUPE: dedupe,
+      WELCOME: "欢迎关注",
     },
   }),
 });
 try {
   let seed = Date.now() % 1e6;
-  await drive(server.url, server.pid, await makePool(kind, 2000, ++seed), 32);
+  const warm = await drive(server.url, server.pid, await makePool(kind, 2000, ++seed), 32);
   const inspector = await connect(INSPECTOR_PORT);
   await inspector.send("Profiler.enable");
   await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
   await inspector.send("Profiler.start");
-  const load = await drive(server.url, server.pid, await makePool(kind, 8000, ++seed), 32);
+  const pool = await makePool(kind, 8000, ++seed, warm.requestsPerSecond);
+  const load = await drive(server.url, server.pid, pool, 32);
   const { profile } = (await inspector.send("Profiler.stop")) as { profile: CpuProfile };
   inspector.close();
   const dir = join(PROJECT_DIR, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `profile-${kind}-dedupe-${dedupe}.cpuprofile`);
+  const path = join(
+    dir,
+    bareParrot ? `profile-${kind}-parrot.cpuprofile` : `profile-${kind}-dedupe-${dedupe}.cpuprofile`,
+  );
   writeFileSync(path, JSON.stringify(profile));
   console.log(
     `${kind}, dedupe ${dedupe}, inspector target ${inspector.target}: ` +

@@ -26,7 +26,7 @@ import { renderReport, type Budget, type Report, type ScenarioRow } from "./lib/
 import { runTokenStorm } from "./lib/token-storm";
 
 const smoke = process.argv.includes("--smoke");
-/** `--only=<text>`: run only the load targets whose name or configuration contains it. */
+/** `--only=<text>[,<text>…]`: run only the load targets whose name or configuration contains one. */
 const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
 const BENCH_DIR = join(PROJECT_DIR, "bench");
 /** Concurrency 32 first: its probe and warm-up also warm the server for the c1 run. */
@@ -88,8 +88,8 @@ async function runTarget(target: Target, rows: ScenarioRow[]) {
     await verify("before");
     for (const kind of target.kinds) {
       for (const connections of CONCURRENCY) {
-        const run = async (requests: number) => {
-          const pool = await makePool(kind, requests + connections, nextSeed());
+        const run = async (requests: number, rate?: number) => {
+          const pool = await makePool(kind, requests + connections, nextSeed(), rate);
           return drive(server.url, server.pid, pool, connections);
         };
         let result: LoadResult;
@@ -99,8 +99,11 @@ async function runTarget(target: Target, rows: ScenarioRow[]) {
           const size = (rate: number, seconds: number) =>
             Math.round(Math.min(MAX_REQUESTS, Math.max(200, rate * seconds)));
           const probe = await run(connections === 1 ? 100 : 400);
-          const warm = await run(size(probe.requestsPerSecond, 1.5));
-          result = await run(size(warm.requestsPerSecond, SECONDS[connections]));
+          const warm = await run(size(probe.requestsPerSecond, 1.5), probe.requestsPerSecond);
+          result = await run(
+            size(warm.requestsPerSecond, SECONDS[connections]),
+            warm.requestsPerSecond,
+          );
         }
         rows.push({
           server: target.server,
@@ -139,6 +142,7 @@ async function main() {
   const deployed = buildWorker();
   const minified = buildWorker({ minify: true });
   const floorScript = join(BENCH_DIR, "floor", "index.js");
+  const parrotScript = join(BENCH_DIR, "floor", "parrot.js");
 
   const workerServer = join(BENCH_DIR, "servers", "worker.ts");
   // Miniflare keeps "in-memory" Durable Object SQLite files under os.tmpdir(); on this VM's disk
@@ -164,6 +168,12 @@ async function main() {
       start: () => worker({}, floorScript, false),
       kinds: ["text-plaintext"],
       floor: true,
+    },
+    {
+      server: "bare parrot",
+      variant: "hand-written, no framework",
+      start: () => worker({ ...SECRETS, WELCOME }, parrotScript, false),
+      kinds: PUSH_KINDS,
     },
     {
       server: "wechat-edge",
@@ -192,7 +202,8 @@ async function main() {
   const rows: ScenarioRow[] = [];
   try {
     for (const target of targets) {
-      if (only && !`${target.server} ${target.variant}`.includes(only)) continue;
+      const name = `${target.server} ${target.variant}`;
+      if (only && !only.split(",").some((part) => name.includes(part))) continue;
       await runTarget(target, rows);
     }
   } catch (error) {

@@ -2,9 +2,10 @@
  * The pushes the benchmark sends and the checks on the replies.
  *
  * Every push in a pool is distinct and correctly signed, so deduplication and the replay guard do
- * their real work: a new MsgId and nonce each, CreateTime/timestamp spread over the last minutes
- * (inside the 300 s replay window), and followers cycled so that events, which WeChat says to
- * dedupe by FromUserName + CreateTime, never share a key either.
+ * their real work: a new MsgId, nonce and follower each (events, which WeChat says to dedupe by
+ * FromUserName + CreateTime, never share a key either). As WeChat's would, each push carries the
+ * second it is sent in as CreateTime and timestamp: the pool is signed ahead, so that second is
+ * planned from the rate the server is expected to take them at.
  */
 import { signPush, type Account } from "../../dev/fake-wechat/sign-push";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
@@ -44,12 +45,15 @@ export interface PoolPush {
 }
 
 const TO_USER_NAME = "gh_0123456789ab";
-const FOLLOWERS = 1000;
 
-const openidOf = (index: number) => `oBench${String(index).padStart(22, "0")}`;
+const openidOf = (seed: number, index: number) =>
+  `oB${String(seed).padStart(13, "0")}${String(index).padStart(13, "0")}`;
+
+/** Signing cost per push seen so far (ms), to plan when a pool's pushes will go out. */
+let signMsPerPush = 0.05;
 
 function innerXml(kind: PushKind, index: number, seed: number, createTime: number) {
-  const FromUserName = openidOf(index % FOLLOWERS);
+  const FromUserName = openidOf(seed, index);
   if (kind === "event-safe") {
     return {
       xml: renderXml({
@@ -79,17 +83,25 @@ function innerXml(kind: PushKind, index: number, seed: number, createTime: numbe
   };
 }
 
-/** `count` distinct pushes; `seed` must differ between pools sent to the same server. */
-export async function makePool(kind: PushKind, count: number, seed: number): Promise<PoolPush[]> {
-  const now = Math.floor(Date.now() / 1000);
+/**
+ * `count` distinct pushes, to be sent from when signing ends at about `ratePerSecond`; `seed` must
+ * differ between pools sent to the same server.
+ */
+export async function makePool(
+  kind: PushKind,
+  count: number,
+  seed: number,
+  ratePerSecond = Number.POSITIVE_INFINITY,
+): Promise<PoolPush[]> {
+  const signingStarted = Date.now();
+  const sendStart = (signingStarted + count * signMsPerPush) / 1000;
   const mode = kind === "text-plaintext" ? "plaintext" : "safe";
   const pool: PoolPush[] = new Array(count);
   const BATCH = 256;
   for (let start = 0; start < count; start += BATCH) {
     const batch: Promise<void>[] = [];
     for (let index = start; index < Math.min(count, start + BATCH); index++) {
-      // Each follower's n-th push is n seconds older: (FromUserName, CreateTime) never repeats.
-      const createTime = now - Math.floor(index / FOLLOWERS);
+      const createTime = Math.floor(sendStart + index / ratePerSecond);
       const inner = innerXml(kind, index, seed, createTime);
       batch.push(
         signPush(ACCOUNT, inner.xml, {
@@ -110,6 +122,7 @@ export async function makePool(kind: PushKind, count: number, seed: number): Pro
     }
     await Promise.all(batch);
   }
+  signMsPerPush = (Date.now() - signingStarted) / count;
   return pool;
 }
 

@@ -21,6 +21,7 @@ import type { Reply } from "../wechat/reply";
 export const PUSH_TTL_MS = 15 * 60 * 1000;
 export const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
+const ROWS_PER_INSERT = 33;
 
 export type ClaimResult =
   /** Run the handler. */
@@ -128,14 +129,18 @@ export class PushLedger extends DurableObject {
    */
   async recordAnswered(pushes: AnsweredPush[]): Promise<void> {
     const expiresAt = Date.now() + PUSH_TTL_MS;
-    for (const { key, replyXml } of pushes) {
+    // Several rows per statement (Durable Object SQL binds at most 100 parameters).
+    for (let start = 0; start < pushes.length; start += ROWS_PER_INSERT) {
+      const rows = pushes.slice(start, start + ROWS_PER_INSERT);
       this.#sql.exec(
-        "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, 'answered', ?, ?)",
-        key,
-        replyXml ?? null,
-        expiresAt,
+        `INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES ${rows
+          .map(() => "(?, 'answered', ?, ?)")
+          .join(", ")}`,
+        ...rows.flatMap((push) => [push.key, push.replyXml ?? null, expiresAt]),
       );
-      this.#wake(key, { state: "answered", replyXml });
+    }
+    if (this.#waiters.size > 0) {
+      for (const { key, replyXml } of pushes) this.#wake(key, { state: "answered", replyXml });
     }
     await this.#ensureSweep();
   }

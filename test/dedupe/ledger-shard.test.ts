@@ -50,4 +50,17 @@ it("records pushes answered without a claim, and wakes a retry waiting for one",
   ]);
   expect(await waiting).toEqual({ state: "answered", replyXml: "<xml>one</xml>" });
   expect(await ledger.claim("msg:other", 0)).toEqual({ state: "answered", replyXml: undefined });
+
+  // A batch larger than one statement takes.
+  const many = Array.from({ length: 70 }, (_, i) => ({
+    key: `msg:b${i}`,
+    replyXml: `<xml>${i}</xml>`,
+  }));
+  await ledger.recordAnswered(many);
+  for (const i of [0, 32, 33, 69]) {
+    expect(await ledger.claim(`msg:b${i}`, 0)).toEqual({
+      state: "answered",
+      replyXml: `<xml>${i}</xml>`,
+    });
+  }
 });
