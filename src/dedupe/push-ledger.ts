@@ -21,7 +21,13 @@ import type { Reply } from "../wechat/reply";
 export const PUSH_TTL_MS = 15 * 60 * 1000;
 export const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
-const ROWS_PER_INSERT = 33;
+/**
+ * Answers recorded after the fact (recordAnswered) are kept in the instance's memory this long,
+ * past WeChat's ~15 s of retries, not in SQLite: under load they come by the thousand a second,
+ * and a SQLite row each cost more CPU than the whole push (npm run bench -- --profile). Losing one
+ * takes this instance restarting within those seconds and WeChat losing the answer as well.
+ */
+export const ANSWERED_MEMORY_MS = 30_000;
 
 export type ClaimResult =
   /** Run the handler. */
@@ -56,6 +62,7 @@ export class PushLedger extends DurableObject {
   /** Changes whenever the set of followers owed a reply may have: new per instance life. */
   readonly #keptEpoch = crypto.randomUUID();
   #keptChanges = 0;
+  readonly #answered = new Map<string, { replyXml: string | undefined; forgetAt: number }>();
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -75,6 +82,10 @@ export class PushLedger extends DurableObject {
    * owner's reply while the push is running.
    */
   async claim(key: string, waitMs: number): Promise<ClaimResult> {
+    const answered = this.#answered.get(key);
+    if (answered && answered.forgetAt > Date.now()) {
+      return { state: "answered", replyXml: answered.replyXml };
+    }
     const row = this.#sql
       .exec<{ state: string; reply_xml: string | null }>(
         "SELECT state, reply_xml FROM pushes WHERE key = ? AND expires_at > ?",
@@ -128,21 +139,13 @@ export class PushLedger extends DurableObject {
    * one of them meanwhile (it would have to come early) is woken with the reply.
    */
   async recordAnswered(pushes: AnsweredPush[]): Promise<void> {
-    const expiresAt = Date.now() + PUSH_TTL_MS;
-    // Several rows per statement (Durable Object SQL binds at most 100 parameters).
-    for (let start = 0; start < pushes.length; start += ROWS_PER_INSERT) {
-      const rows = pushes.slice(start, start + ROWS_PER_INSERT);
-      this.#sql.exec(
-        `INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES ${rows
-          .map(() => "(?, 'answered', ?, ?)")
-          .join(", ")}`,
-        ...rows.flatMap((push) => [push.key, push.replyXml ?? null, expiresAt]),
-      );
+    const now = Date.now();
+    for (const { key, replyXml } of pushes) {
+      this.#answered.delete(key);
+      this.#answered.set(key, { replyXml, forgetAt: now + ANSWERED_MEMORY_MS });
+      this.#wake(key, { state: "answered", replyXml });
     }
-    if (this.#waiters.size > 0) {
-      for (const { key, replyXml } of pushes) this.#wake(key, { state: "answered", replyXml });
-    }
-    await this.#ensureSweep();
+    this.#forgetAnswered(now);
   }
 
   /** Keeps a reply that could not be delivered late, for the follower's next message. */
@@ -214,6 +217,13 @@ export class PushLedger extends DurableObject {
     );
     this.#sweepScheduled = remaining;
     if (remaining) await this.ctx.storage.setAlarm(now + SWEEP_INTERVAL_MS);
+  }
+
+  #forgetAnswered(now: number): void {
+    for (const [key, entry] of this.#answered) {
+      if (entry.forgetAt > now) break;
+      this.#answered.delete(key);
+    }
   }
 
   #takeKeptReplies(openid: string): Reply[] {
