@@ -139,7 +139,9 @@ try {
   mkdirSync(dir, { recursive: true });
   const path = join(
     dir,
-    bareParrot ? `profile-${kind}-parrot.cpuprofile` : `profile-${kind}-dedupe-${dedupe}.cpuprofile`,
+    bareParrot
+      ? `profile-${kind}-parrot.cpuprofile`
+      : `profile-${kind}-dedupe-${dedupe}.cpuprofile`,
   );
   writeFileSync(path, JSON.stringify(profile));
   console.log(

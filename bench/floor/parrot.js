@@ -37,7 +37,11 @@ async function open(env, encrypted) {
   // 32-byte pad by hand.
   const last = bytes.subarray(bytes.length - 16);
   const extra = new Uint8Array(
-    await crypto.subtle.encrypt({ name: "AES-CBC", iv: last }, await key(env), new Uint8Array(16).fill(16)),
+    await crypto.subtle.encrypt(
+      { name: "AES-CBC", iv: last },
+      await key(env),
+      new Uint8Array(16).fill(16),
+    ),
   ).subarray(0, 16);
   const chained = new Uint8Array(bytes.length + 16);
   chained.set(bytes);
@@ -96,7 +100,11 @@ export default {
     }
     const type = field(xml, "MsgType");
     const content =
-      type === "text" ? field(xml, "Content") : field(xml, "Event") === "subscribe" ? env.WELCOME : "";
+      type === "text"
+        ? field(xml, "Content")
+        : field(xml, "Event") === "subscribe"
+          ? env.WELCOME
+          : "";
     const reply =
       `<xml><ToUserName>${cdata(field(xml, "FromUserName"))}</ToUserName>` +
       `<FromUserName>${cdata(field(xml, "ToUserName"))}</FromUserName>` +
