@@ -17,15 +17,24 @@ import { oauthRoutes } from "./oauth/routes";
 import { qrRoutes } from "./qr/route";
 import type { WeChatRouter } from "./wechat/router";
 
+/** 503 naming the malformed variable (never its value): every endpoint answers so until fixed. */
+export function invalidConfigResponse(reason: string): Response {
+  log.error("config.invalid", { reason });
+  return Response.json({ error: reason }, { status: 503 });
+}
+
+/** 500 for an exception no route handled; the log line has the path, never the query. */
+export function internalErrorResponse(url: string, error: unknown): Response {
+  log.error("request.failed", { path: new URL(url).pathname, error: describeError(error) });
+  return Response.json({ error: "internal error" }, { status: 500 });
+}
+
 export function createApp(bot: WeChatRouter<BotContext>) {
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
     const result = loadConfig(c.env);
-    if (!result.ok) {
-      log.error("config.invalid", { reason: result.reason });
-      return c.json({ error: result.reason }, 503);
-    }
+    if (!result.ok) return invalidConfigResponse(result.reason);
     c.set("config", result.config);
     await next();
   });
@@ -49,10 +58,7 @@ export function createApp(bot: WeChatRouter<BotContext>) {
   app.route("/", domainVerificationRoutes());
 
   app.notFound((c) => c.json({ error: "not found" }, 404));
-  app.onError((error, c) => {
-    log.error("request.failed", { path: new URL(c.req.url).pathname, error: describeError(error) });
-    return c.json({ error: "internal error" }, 500);
-  });
+  app.onError((error, c) => internalErrorResponse(c.req.url, error));
 
   return app;
 }

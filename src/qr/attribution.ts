@@ -28,6 +28,11 @@ function scanOf(message: InboundMessage): Pick<ScanRecord, "kind" | "scene"> | u
   return undefined;
 }
 
+/** Whether `message` is something `recordQrAttribution` counts (most pushes are not). */
+export function countsForQrStats(message: InboundMessage): boolean {
+  return scanOf(message) !== undefined;
+}
+
 /** Records `message` when it is a scan, a follow from a scene, or an unfollow. Never throws. */
 export async function recordQrAttribution(
   env: Env,

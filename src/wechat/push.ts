@@ -47,6 +47,21 @@ export interface OpenedPush {
   nonce: string;
 }
 
+// A MessageCrypt validates its key when built; an account's pushes all share one.
+const crypts = new Map<string, MessageCrypt>();
+
+function messageCrypt(encodingAESKey: string, appId: string): MessageCrypt {
+  // An EncodingAESKey is exactly 43 characters (or refused below), so the joined id is unambiguous.
+  const id = encodingAESKey + appId;
+  let crypt = crypts.get(id);
+  if (!crypt) {
+    crypt = new MessageCrypt(encodingAESKey, appId);
+    if (crypts.size >= 16) crypts.clear();
+    crypts.set(id, crypt);
+  }
+  return crypt;
+}
+
 const fail = (kind: PushFailureKind, reason: string): PushFailure => ({ ok: false, kind, reason });
 
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{40}$/;
@@ -123,8 +138,7 @@ export async function openPush(
 
   let inner: string;
   try {
-    inner = (await new MessageCrypt(settings.encodingAESKey, settings.appId).decrypt(encrypt))
-      .message;
+    inner = (await messageCrypt(settings.encodingAESKey, settings.appId).decrypt(encrypt)).message;
   } catch (error) {
     if (error instanceof MessageCryptError)
       return fail("bad-request", `cannot decrypt: ${error.message}`);
@@ -151,8 +165,7 @@ export async function sealReply(
   now: number,
 ): Promise<string> {
   if (push.mode === "plaintext") return replyXml;
-  const crypt = new MessageCrypt(settings.encodingAESKey!, settings.appId!);
-  const encrypt = await crypt.encrypt(replyXml);
+  const encrypt = await messageCrypt(settings.encodingAESKey!, settings.appId!).encrypt(replyXml);
   const timeStamp = String(Math.floor(now));
   const msgSignature = await computeMsgSignature(settings.token, timeStamp, push.nonce, encrypt);
   return renderXml({
