@@ -1,5 +1,14 @@
-import { describe, expect, it } from "vitest";
-import { cdata, parseXml, renderXml, textOf, type XmlElement } from "../../src/wechat/xml";
+import { XMLParser } from "fast-xml-parser";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  cdata,
+  parseWithFastXmlParser,
+  parseXml,
+  renderXml,
+  textOf,
+  type XmlElement,
+} from "../../src/wechat/xml";
+import { pushes } from "../fixtures/pushes";
 
 function root(xml: string): XmlElement {
   const result = parseXml(xml);
@@ -137,5 +146,92 @@ describe("output", () => {
     expect(renderXml({ A: "x", B: 1, C: { D: ["1", "2"] }, E: undefined })).toBe(
       "<xml><A><![CDATA[x]]></A><B>1</B><C><D><![CDATA[1]]></D><D><![CDATA[2]]></D></C></xml>",
     );
+  });
+});
+
+describe("flat pushes, read without fast-xml-parser, give the same tree", () => {
+  /** parseXml as callers see it, against the general path on the same (trimmed) text. */
+  function expectSameAsGeneral(xml: string): boolean {
+    const general = parseWithFastXmlParser(xml.replace(/^\uFEFF/, "").trim());
+    const result = parseXml(xml);
+    expect(result.ok, `${xml}\n${JSON.stringify(result)}`).toBe(general.ok);
+    if (result.ok && general.ok) expect(result.root).toEqual(general.root);
+    return result.ok;
+  }
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it("reads a flat push without fast-xml-parser, and hands a nested one to it", () => {
+    const parse = vi.spyOn(XMLParser.prototype, "parse");
+    expect(parseXml(pushes.text).ok).toBe(true);
+    expect(parse).not.toHaveBeenCalled();
+    expect(parseXml("<xml><A><B>1</B></A></xml>").ok).toBe(true);
+    expect(parse).toHaveBeenCalledTimes(1);
+  });
+
+  it.each(Object.entries(pushes))("the %s push", (_name, xml) => expectSameAsGeneral(xml));
+
+  it.each([
+    ["empty leaf", "<xml><A></A></xml>"],
+    ["empty CDATA", "<xml><A><![CDATA[]]></A></xml>"],
+    ["spaces kept", "<xml><A>  x  </A><B><![CDATA[  y  ]]></B></xml>"],
+    ["markup in CDATA", "<xml><A><![CDATA[<b>&amp;</A></xml>]]></A></xml>"],
+    ["a CDATA opener inside CDATA", "<xml><A><![CDATA[<![CDATA[x]]></A></xml>"],
+    ["> in text", "<xml><A>a > b</A></xml>"],
+    ["CR LF and lone CR", "<xml>\r\n<A>a\r\nb\rc</A><B><![CDATA[d\r\ne]]></B>\r\n</xml>"],
+    [
+      "the envelope of a safe push",
+      "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><Encrypt><![CDATA[a+/=]]></Encrypt></xml>",
+    ],
+  ])("%s", (_name, xml) => expectSameAsGeneral(xml));
+
+  it("agrees on thousands of generated near-flat documents, well-formed or not", () => {
+    // A fixed-seed generator: the same cases on every run.
+    let seed = 0x2545f491;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const pick = <T>(items: readonly T[]) => items[random(items.length)]!;
+    const names = ["A", "B", "MsgType", "Content", "x.y-z", "_n", "1bad", "a b", "__proto__"];
+    const texts = [
+      "",
+      "x",
+      " ",
+      "a b",
+      "中文😀",
+      "a&amp;b",
+      "a&b",
+      "]]>",
+      "]]",
+      ">",
+      "\r\n",
+      "<",
+      "</A>",
+    ];
+    const leaf = (name: string) =>
+      pick([
+        () => `<${name}>${pick(texts)}</${name}>`,
+        () => `<${name}><![CDATA[${pick(texts)}]]></${name}>`,
+        () => `<${name}><![CDATA[${pick(texts)}]]>${pick(texts)}</${name}>`,
+        () => `<${name}/>`,
+        () => `<${name} a="1">${pick(texts)}</${name}>`,
+        () => `<${name}>${pick(texts)}</${pick(names)}>`,
+        () => `<${name}><C>${pick(texts)}</C></${name}>`,
+        () => `<${name}><!-- c -->${pick(texts)}</${name}>`,
+      ])();
+    const between = ["", "", " ", "\n  ", "text", "<!-- c -->"];
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const leaves = Array.from({ length: random(5) }, () => pick(between) + leaf(pick(names)));
+      const open = pick(["<xml>", "<xml>", "<xml >", '<?xml version="1.0"?><xml>', "<root>"]);
+      const close = pick(["</xml>", "</xml>", "</xml >", "", "</xml><xml></xml>"]);
+      if (expectSameAsGeneral(`${open}${leaves.join("")}${pick(between)}${close}`)) accepted++;
+    }
+    // Both sides of the line are exercised: documents read and documents refused.
+    expect(accepted).toBeGreaterThan(300);
+    expect(accepted).toBeLessThan(2700);
   });
 });
