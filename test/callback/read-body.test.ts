@@ -49,8 +49,32 @@ describe("readBoundedText", () => {
     expect(pulled()).toBeLessThan(MAX_PUSH_BYTES + 10_000);
   });
 
-  it("refuses invalid UTF-8 with 400", async () => {
-    const result = await readBoundedText(request(new Uint8Array([0x3c, 0x78, 0xff, 0x3e])));
-    expect(result).toMatchObject({ ok: false, status: 400 });
+  it("refuses invalid UTF-8 with 400, with or without a declared length", async () => {
+    const invalid = [
+      [0x3c, 0x78, 0xff, 0x3e],
+      [0xef, 0xbb, 0xbf, 0x3c, 0xc3],
+      [0x3c, 0xed, 0xa0, 0x80, 0x3e],
+      [0x3c, 0xe4, 0xbd, 0x3e],
+    ];
+    for (const bytes of invalid) {
+      const body = new Uint8Array(bytes);
+      const declared: HeadersInit[] = [{}, { "content-length": String(body.length) }];
+      for (const headers of declared) {
+        expect(await readBoundedText(request(body, headers))).toMatchObject({
+          ok: false,
+          status: 400,
+          reason: "body is not valid UTF-8",
+        });
+      }
+    }
+  });
+
+  it("keeps a U+FFFD that was sent, BOM or not, with a declared length", async () => {
+    for (const text of ["<xml>\uFFFD</xml>", "\uFEFF<xml>a\uFFFD\uFFFDb</xml>"]) {
+      const body = new TextEncoder().encode(text);
+      expect(
+        await readBoundedText(request(body, { "content-length": String(body.length) })),
+      ).toEqual({ ok: true, text: text.replace(/^\uFEFF/, "") });
+    }
   });
 });
