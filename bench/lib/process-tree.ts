@@ -6,6 +6,7 @@
  * are all counted. Linux only; the resolution is one clock tick (10 ms), fine over thousands of
  * requests.
  */
+import { appendFileSync } from "node:fs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -90,6 +91,13 @@ export async function startServer(
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
+  // BENCH_SERVER_LOG=<file>: the servers' own output (the Worker's log lines), for debugging.
+  const logFile = process.env.BENCH_SERVER_LOG;
+  if (logFile) {
+    const append = (chunk: Buffer) => appendFileSync(logFile, chunk);
+    child.stdout!.on("data", append);
+    child.stderr!.on("data", append);
+  }
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start: ${stderr}`)),

@@ -119,6 +119,7 @@ async function answerPushRequest(
       push,
       body.text,
       config.timestampToleranceSeconds,
+      (promise) => ctx.waitUntil(promise),
     ).catch((error: unknown) => {
       log.error("replay_guard.unavailable", { error: describeError(error) });
       return "fresh" as const;

@@ -4,10 +4,10 @@
  * One instance per follower would create a Durable Object, and its SQLite database, for every
  * new follower, and cost a cold start on their first message; a fixed set stays warm and still
  * spreads the load (a single instance handles several hundred pushes a second, so 32 cover the
- * largest accounts). Claims go by openid, so a follower's retries meet in one place; signatures
- * go by (timestamp, nonce), which a forged body cannot change. Kept replies are rare (late replies
- * customer service refused) and live in one instance of their own, so that an isolate can learn
- * with one call which followers are owed one.
+ * largest accounts). Claims go by openid, so a follower's retries meet in one place. Signatures
+ * (checked in batches) and kept replies live in one instance each: kept replies are rare (late
+ * replies customer service refused), and an isolate learns with one call which followers are
+ * owed one.
  */
 import type { Env } from "../env";
 import type { PushLedger } from "./push-ledger";
@@ -50,7 +50,11 @@ export function keptLedger(env: Pick<Env, "PUSH_LEDGER">) {
   return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName("ledger:kept"));
 }
 
-/** The instance that remembers which body a (timestamp, nonce) pair carried. */
-export function signatureLedger(env: Pick<Env, "PUSH_LEDGER">, timestamp: string, nonce: string) {
-  return shard(env, `signature:${timestamp}:${nonce}`);
+/**
+ * The instance that remembers which body each (timestamp, nonce) pair carried. One instance, so
+ * that an isolate's checks go out together (replay-guard.ts batches them): in a batch, a check
+ * costs the instance one lookup and one row, not a call.
+ */
+export function signatureLedger(env: Pick<Env, "PUSH_LEDGER">) {
+  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName("ledger:signatures"));
 }

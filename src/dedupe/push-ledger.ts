@@ -40,6 +40,14 @@ export type ClaimResult =
 
 export type SignatureCheck = "fresh" | "retry" | "conflict";
 
+/** A pair to check: its body's fingerprint, and until when to remember it (ms since epoch). */
+export interface SignatureClaim {
+  timestamp: string;
+  nonce: string;
+  fingerprint: string;
+  expiresAt: number;
+}
+
 /** A push answered in time without a claim (see recent-pushes.ts), recorded after the fact. */
 export interface AnsweredPush {
   key: string;
@@ -53,6 +61,15 @@ export interface KeptFollowers {
 }
 
 type Waiter = (result: ClaimResult) => void;
+
+/** Durable Object SQL binds at most 100 parameters per statement. */
+const ROWS_PER_STATEMENT = 33;
+
+/** `(?, ?, ?), (?, ?, ?)…` for a multi-row INSERT. */
+function placeholders(rows: number, columns: number): string {
+  const row = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
+  return Array.from({ length: rows }, () => row).join(", ");
+}
 
 export class PushLedger extends DurableObject {
   readonly #sql: SqlStorage;
@@ -182,29 +199,39 @@ export class PushLedger extends DurableObject {
    * Remembers which body a (timestamp, nonce) pair carried until `expiresAt` (ms): the same body
    * again is a retry, another body is a replayed signature.
    */
-  async checkSignature(
-    timestamp: string,
-    nonce: string,
-    fingerprint: string,
-    expiresAt: number,
-  ): Promise<SignatureCheck> {
-    const pair = `${timestamp}:${nonce}`;
-    const row = this.#sql
-      .exec<{ fingerprint: string }>(
-        "SELECT fingerprint FROM signatures WHERE pair = ? AND expires_at > ?",
-        pair,
-        Date.now(),
-      )
-      .toArray()[0];
-    if (row) return row.fingerprint === fingerprint ? "retry" : "conflict";
-    this.#sql.exec(
-      "INSERT OR REPLACE INTO signatures (pair, fingerprint, expires_at) VALUES (?, ?, ?)",
-      pair,
-      fingerprint,
-      expiresAt,
-    );
-    await this.#ensureSweep();
-    return "fresh";
+  /**
+   * Checks a batch of (timestamp, nonce) pairs against the bodies they carried before, in order,
+   * and remembers the new ones: "fresh" the first time, "retry" for the same body again,
+   * "conflict" for another body. One call per batch: an isolate sends the checks that arrive
+   * while its previous call is out (replay-guard.ts).
+   */
+  async checkSignatures(checks: SignatureClaim[]): Promise<SignatureCheck[]> {
+    const now = Date.now();
+    const inBatch = new Map<string, string>();
+    const rows: (string | number)[] = [];
+    const results = checks.map(({ timestamp, nonce, fingerprint, expiresAt }): SignatureCheck => {
+      const pair = `${timestamp}:${nonce}`;
+      const known =
+        inBatch.get(pair) ??
+        this.#sql
+          .exec<{
+            fingerprint: string;
+          }>("SELECT fingerprint FROM signatures WHERE pair = ? AND expires_at > ?", pair, now)
+          .toArray()[0]?.fingerprint;
+      if (known !== undefined) return known === fingerprint ? "retry" : "conflict";
+      inBatch.set(pair, fingerprint);
+      rows.push(pair, fingerprint, expiresAt);
+      return "fresh";
+    });
+    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT * 3) {
+      const chunk = rows.slice(at, at + ROWS_PER_STATEMENT * 3);
+      this.#sql.exec(
+        `INSERT OR REPLACE INTO signatures (pair, fingerprint, expires_at) VALUES ${placeholders(chunk.length / 3, 3)}`,
+        ...chunk,
+      );
+    }
+    if (rows.length > 0) await this.#ensureSweep();
+    return results;
   }
 
   override async alarm(): Promise<void> {

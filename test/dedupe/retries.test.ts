@@ -107,7 +107,7 @@ describe("when the ledger's Durable Objects cannot be reached", () => {
       claim: failing,
       settle: failing,
       keepReply: failing,
-      checkSignature: failing,
+      checkSignatures: failing,
       recordAnswered: failing,
       keptFollowers: failing,
       takeKeptReplies: failing,
