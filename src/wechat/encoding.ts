@@ -26,11 +26,21 @@ const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/
 // atob/btoa round trip through binary strings, which showed in safe-mode profiles.
 const native = Uint8Array as unknown as {
   fromBase64?: (text: string) => Uint8Array<ArrayBuffer>;
+  fromHex?: (text: string) => Uint8Array<ArrayBuffer>;
   prototype: { toBase64?: () => string; toHex?: () => string };
 };
 const nativeFromBase64 = native.fromBase64;
 const nativeToBase64 = native.prototype.toBase64;
 const nativeToHex = native.prototype.toHex;
+const nativeFromHex = native.fromHex;
+
+/** Decodes hex of either case; the caller has checked it is an even run of hex digits. */
+export function fromHex(text: string): Uint8Array<ArrayBuffer> {
+  if (nativeFromHex) return nativeFromHex(text);
+  const bytes = new Uint8Array(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
 
 /** Decodes standard base64; returns undefined for anything that is not strictly base64. */
 export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {

@@ -5,7 +5,7 @@
  * `msg_signature` adds the `Encrypt` field. The sort is plain code-unit order (JS default sort),
  * and the digest is lowercase hex. Comparison is constant-time.
  */
-import { toHex, utf8 } from "./encoding";
+import { fromHex, toHex, utf8 } from "./encoding";
 
 export async function sha1Hex(text: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-1", utf8(text)));
@@ -13,7 +13,11 @@ export async function sha1Hex(text: string): Promise<string> {
 
 /** sha1 of the sorted, concatenated parts: the shape of every WeChat signature. */
 export async function signParts(parts: readonly string[]): Promise<string> {
-  return sha1Hex([...parts].sort().join(""));
+  return toHex(await signedDigest(parts));
+}
+
+async function signedDigest(parts: readonly string[]): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-1", utf8([...parts].sort().join(""))));
 }
 
 /** `signature` of a push or URL verification request. */
@@ -39,6 +43,31 @@ export function timingSafeEqualText(a: string, b: string): boolean {
   const left = utf8(a);
   const right = utf8(b);
   if (left.length !== right.length) return false;
+  return timingSafeEqualBytes(left, right);
+}
+
+/**
+ * Checks a claimed signature against the expected one; a non-hex or wrong-length claim is false.
+ * The digest's bytes are compared with the claim's, so nothing is encoded to text on the way.
+ */
+export async function verifySignedParts(
+  parts: readonly string[],
+  claimed: string,
+): Promise<boolean> {
+  const claimedBytes = hexBytes(claimed);
+  const expected = await signedDigest(parts);
+  if (!claimedBytes || claimedBytes.length !== expected.length) return false;
+  return timingSafeEqualBytes(expected, claimedBytes);
+}
+
+const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})*$/;
+
+function hexBytes(text: string): Uint8Array | undefined {
+  return HEX_PATTERN.test(text) ? fromHex(text) : undefined;
+}
+
+/** Constant-time equality of two equal-length byte arrays (workerd's own where it has one). */
+function timingSafeEqualBytes(left: Uint8Array, right: Uint8Array): boolean {
   const subtle = crypto.subtle as SubtleCrypto & {
     timingSafeEqual?: (x: ArrayBufferView, y: ArrayBufferView) => boolean;
   };
@@ -46,13 +75,4 @@ export function timingSafeEqualText(a: string, b: string): boolean {
   let diff = 0;
   for (let i = 0; i < left.length; i++) diff |= left[i]! ^ right[i]!;
   return diff === 0;
-}
-
-/** Checks a claimed signature against the expected one; a non-hex or wrong-length claim is false. */
-export async function verifySignedParts(
-  parts: readonly string[],
-  claimed: string,
-): Promise<boolean> {
-  const expected = await signParts(parts);
-  return timingSafeEqualText(expected, claimed.toLowerCase());
 }

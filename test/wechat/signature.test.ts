@@ -99,6 +99,9 @@ describe("verifySignedParts", () => {
     expect(await verifySignedParts(parts, flipped)).toBe(false);
     expect(await verifySignedParts(parts, good.slice(0, 39))).toBe(false);
     expect(await verifySignedParts(parts, "")).toBe(false);
+    expect(await verifySignedParts(parts, `${good.slice(0, 38)}zz`)).toBe(false);
+    expect(await verifySignedParts(parts, `${good}00`)).toBe(false);
+    expect(await verifySignedParts(parts, good.toUpperCase())).toBe(true);
     expect(await verifySignedParts([V1.token, "1714037060", V1.plain_post.nonce], good)).toBe(
       false,
     );
