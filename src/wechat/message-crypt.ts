@@ -16,6 +16,7 @@
 import { concatBytes, fromBase64, fromUtf8, toBase64, utf8 } from "./encoding";
 
 const BLOCK = 16;
+const EMPTY = new Uint8Array(0);
 const WECHAT_PAD_BLOCK = 32;
 
 export type MessageCryptFailure =
@@ -75,15 +76,24 @@ function importKey(encodingAESKey: string) {
   return imported;
 }
 
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Encrypts and decrypts the `Encrypt` field for one account (EncodingAESKey + appid). */
 export class MessageCrypt {
   readonly #encodingAESKey: string;
   readonly #appId: string;
+  /** The appid as it is framed: encoded once, compared and appended as bytes. */
+  readonly #appIdBytes: Uint8Array;
 
   constructor(encodingAESKey: string, appId: string) {
     if (!isValidEncodingAESKey(encodingAESKey)) throw new MessageCryptError("invalid-aes-key");
     this.#encodingAESKey = encodingAESKey;
     this.#appId = appId;
+    this.#appIdBytes = utf8(appId);
   }
 
   /** Encrypts a message; `random` (16 bytes) is fresh from the CSPRNG unless given (tests). */
@@ -94,7 +104,7 @@ export class MessageCrypt {
     new DataView(length.buffer).setUint32(0, body.length, false);
     const nonce = random ?? crypto.getRandomValues(new Uint8Array(BLOCK));
     if (nonce.length !== BLOCK) throw new RangeError("random must be 16 bytes");
-    const full = concatBytes(nonce, length, body, utf8(this.#appId));
+    const full = concatBytes(nonce, length, body, this.#appIdBytes);
     const padLength = WECHAT_PAD_BLOCK - (full.length % WECHAT_PAD_BLOCK);
     const padded = concatBytes(full, new Uint8Array(padLength).fill(padLength));
     const cipher = new Uint8Array(
@@ -112,9 +122,9 @@ export class MessageCrypt {
     if (cipher.length < WECHAT_PAD_BLOCK || cipher.length % BLOCK !== 0) {
       throw new MessageCryptError("invalid-block-length");
     }
-    const lastBlock = cipher.slice(cipher.length - BLOCK);
+    const lastBlock = cipher.subarray(cipher.length - BLOCK);
     const paddingBlock = new Uint8Array(
-      await crypto.subtle.encrypt({ name: "AES-CBC", iv: lastBlock }, key, new Uint8Array(0)),
+      await crypto.subtle.encrypt({ name: "AES-CBC", iv: lastBlock }, key, EMPTY),
     );
     const plain = new Uint8Array(
       await crypto.subtle.decrypt({ name: "AES-CBC", iv }, key, concatBytes(cipher, paddingBlock)),
@@ -132,15 +142,22 @@ export class MessageCrypt {
     const messageLength = new DataView(content.buffer, content.byteOffset, 4).getUint32(0, false);
     if (4 + messageLength > content.length) throw new MessageCryptError("invalid-length-field");
 
+    // The trailing appid is compared as bytes: only a match is decoded, and it is this one.
+    const appIdBytes = content.subarray(4 + messageLength);
+    if (!equalBytes(appIdBytes, this.#appIdBytes)) {
+      try {
+        fromUtf8(appIdBytes);
+      } catch {
+        throw new MessageCryptError("invalid-utf8");
+      }
+      throw new MessageCryptError("appid-mismatch");
+    }
     let message: string;
-    let appId: string;
     try {
       message = fromUtf8(content.subarray(4, 4 + messageLength));
-      appId = fromUtf8(content.subarray(4 + messageLength));
     } catch {
       throw new MessageCryptError("invalid-utf8");
     }
-    if (appId !== this.#appId) throw new MessageCryptError("appid-mismatch");
-    return { message, appId, random: plain.slice(0, BLOCK) };
+    return { message, appId: this.#appId, random: plain.subarray(0, BLOCK) };
   }
 }
