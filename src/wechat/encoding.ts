@@ -34,9 +34,19 @@ const nativeToBase64 = native.prototype.toBase64;
 const nativeToHex = native.prototype.toHex;
 const nativeFromHex = native.fromHex;
 
-/** Decodes hex of either case; the caller has checked it is an even run of hex digits. */
-export function fromHex(text: string): Uint8Array<ArrayBuffer> {
-  if (nativeFromHex) return nativeFromHex(text);
+const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** Decodes hex of either case; undefined for anything but an even run of hex digits. */
+export function fromHex(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (nativeFromHex) {
+    // The native decoder refuses anything else by throwing: no pattern pass needed.
+    try {
+      return nativeFromHex(text);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!HEX_PATTERN.test(text)) return undefined;
   const bytes = new Uint8Array(text.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
   return bytes;

@@ -54,16 +54,10 @@ export async function verifySignedParts(
   parts: readonly string[],
   claimed: string,
 ): Promise<boolean> {
-  const claimedBytes = hexBytes(claimed);
+  const claimedBytes = fromHex(claimed);
   const expected = await signedDigest(parts);
   if (!claimedBytes || claimedBytes.length !== expected.length) return false;
   return timingSafeEqualBytes(expected, claimedBytes);
-}
-
-const HEX_PATTERN = /^(?:[0-9a-fA-F]{2})*$/;
-
-function hexBytes(text: string): Uint8Array | undefined {
-  return HEX_PATTERN.test(text) ? fromHex(text) : undefined;
 }
 
 /** Constant-time equality of two equal-length byte arrays (workerd's own where it has one). */

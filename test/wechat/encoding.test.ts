@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromBase64, toBase64 } from "../../src/wechat/encoding";
+import { fromBase64, fromHex, toBase64 } from "../../src/wechat/encoding";
 
 describe("fromBase64", () => {
   it("round-trips every length through toBase64", () => {
@@ -25,5 +25,14 @@ describe("fromBase64", () => {
     ["not base64", "%%%%"],
   ])("refuses %s", (_name, text) => {
     expect(fromBase64(text)).toBeUndefined();
+  });
+});
+
+describe("fromHex", () => {
+  it("decodes either case and refuses anything but an even run of hex digits", () => {
+    expect(fromHex("00ff7Fa0")).toEqual(new Uint8Array([0, 255, 127, 160]));
+    expect(fromHex("")).toEqual(new Uint8Array(0));
+    for (const bad of ["0", "abc", "zz", "0x00", "00 ff", "é1"])
+      expect(fromHex(bad)).toBeUndefined();
   });
 });
