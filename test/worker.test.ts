@@ -4,7 +4,14 @@ import { signPush, textPushXml, randomMsgId } from "../dev/fake-wechat/sign-push
 import { createApp } from "../src/app";
 import { parrot } from "../src/bot/parrot";
 import { textOf } from "../src/wechat/xml";
-import { account, countingApp, ORIGIN, openReply, root } from "./fixtures/worker";
+import {
+  account,
+  countingApp,
+  ORIGIN,
+  openReply,
+  root,
+  verificationQuery,
+} from "./fixtures/worker";
 
 describe("the Worker reaches /wechat without the router", () => {
   it("refuses methods WeChat never uses with 405 and the ones it does", async () => {
@@ -15,6 +22,15 @@ describe("the Worker reaches /wechat without the router", () => {
       expect(res.headers.get("allow")).toBe("GET, HEAD, POST");
     }
     expect(state.runs).toBe(0);
+  });
+
+  it("answers HEAD like GET, without a body", async () => {
+    const { fetch } = countingApp();
+    const query = await verificationQuery("echo-head");
+    const res = await fetch(`/wechat?${query}`, { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await res.text()).toBe("");
   });
 
   it("takes /wechat/ as the app's router does, and leaves near misses to the app", async () => {

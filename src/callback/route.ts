@@ -14,13 +14,7 @@ import type { BotContext } from "../bot/context";
 import { createApiClient } from "../token/api-client";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import { describeError, log } from "../log";
-import {
-  openPush,
-  sealReply,
-  verifyRequestSignature,
-  type PushFailure,
-  type PushQuery,
-} from "../wechat/push";
+import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
@@ -29,7 +23,7 @@ import { answerPush } from "./answer-push";
 import { countsForQrStats, recordQrAttribution } from "../qr/attribution";
 import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
-import { readPushQuery } from "./push-query";
+import { readPushQuery, type CallbackQuery } from "./push-query";
 
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
   "bad-request": 400,
@@ -63,8 +57,12 @@ export type CallbackHandler = (
 export function callbackHandler(bot: WeChatRouter<BotContext>): CallbackHandler {
   return (request, env, ctx, config) => {
     if (request.method === "POST") return answerPushRequest(bot, request, env, ctx, config);
-    if (request.method === "GET" || request.method === "HEAD") {
-      return answerUrlCheck(readPushQuery(request.url), config);
+    if (request.method === "GET") return answerUrlCheck(readPushQuery(request.url), config);
+    if (request.method === "HEAD") {
+      // GET's status and headers, no body.
+      return answerUrlCheck(readPushQuery(request.url), config).then(
+        (response) => new Response(null, response),
+      );
     }
     return Promise.resolve(
       new Response("method not allowed", {
@@ -84,10 +82,7 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
   );
 }
 
-async function answerUrlCheck(
-  query: PushQuery & { echostr?: string | undefined },
-  config: WeChatConfig,
-) {
+async function answerUrlCheck(query: CallbackQuery, config: WeChatConfig) {
   if (query.echostr === undefined) return plain("missing echostr", 400);
   // The URL check is replayable by nature (it carries no body); a stale timestamp is still refused.
   const failure = await verifyRequestSignature(query, config, nowSeconds());
