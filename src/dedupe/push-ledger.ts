@@ -196,13 +196,9 @@ export class PushLedger extends DurableObject {
   }
 
   /**
-   * Remembers which body a (timestamp, nonce) pair carried until `expiresAt` (ms): the same body
-   * again is a retry, another body is a replayed signature.
-   */
-  /**
    * Checks a batch of (timestamp, nonce) pairs against the bodies they carried before, in order,
-   * and remembers the new ones: "fresh" the first time, "retry" for the same body again,
-   * "conflict" for another body. One call per batch: an isolate sends the checks that arrive
+   * and remembers the new ones until their `expiresAt` (ms): "fresh" the first time, "retry" for
+   * the same body again, "conflict" for another body (a replayed signature). One call per batch: an isolate sends the checks that arrive
    * while its previous call is out (replay-guard.ts).
    */
   async checkSignatures(checks: SignatureClaim[]): Promise<SignatureCheck[]> {
