@@ -38,15 +38,11 @@ export function createWorker(bot: WeChatRouter<BotContext>) {
   } satisfies ExportedHandler<Env>;
 }
 
-/** The path of an absolute URL as the runtime hands it over (already normalised). */
+/** The path of a request's URL (the runtime hands it over normalised, without a fragment). */
 function pathOf(url: string): string {
   const authority = url.indexOf("//");
   const start = url.indexOf("/", authority < 0 ? 0 : authority + 2);
   if (start < 0) return "/";
-  let end = url.length;
-  for (const mark of ["?", "#"]) {
-    const at = url.indexOf(mark, start);
-    if (at >= 0 && at < end) end = at;
-  }
-  return url.slice(start, end);
+  const query = url.indexOf("?", start);
+  return url.slice(start, query < 0 ? url.length : query);
 }

@@ -10,7 +10,8 @@ import type { PushQuery } from "../wechat/push";
 
 export type CallbackQuery = PushQuery & { echostr?: string | undefined };
 
-const NAMES = new Set<string>([
+/** The parameters WeChat puts on the callback URL; any other is ignored. */
+export const CALLBACK_QUERY_NAMES: readonly string[] = [
   "signature",
   "timestamp",
   "nonce",
@@ -18,7 +19,8 @@ const NAMES = new Set<string>([
   "msg_signature",
   "openid",
   "echostr",
-]);
+];
+const NAMES = new Set(CALLBACK_QUERY_NAMES);
 
 export function readPushQuery(url: string): CallbackQuery {
   const query: Record<string, string> = {};

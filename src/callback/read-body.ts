@@ -2,6 +2,8 @@
  * Reads a request body with a size cap, without trusting Content-Length or Content-Type.
  * WeChat's pushes are a few KB (compatible mode about three times that).
  */
+import { fromUtf8, utf8 } from "../wechat/encoding";
+
 export const MAX_PUSH_BYTES = 64 * 1024;
 
 export type BodyResult =
@@ -26,7 +28,7 @@ export async function readBoundedText(
     // again: when its UTF-8 length (with or without the BOM text() drops) is not what arrived,
     // bytes were replaced and the body is refused as the strict decoder would have.
     if (text.includes("\uFFFD")) {
-      const length = utf8Length(text);
+      const length = utf8(text).length;
       if (length !== declared && length + 3 !== declared) return NOT_UTF8;
     }
     return { ok: true, text };
@@ -55,18 +57,9 @@ export async function readBoundedText(
 
 const NOT_UTF8 = { ok: false, status: 400, reason: "body is not valid UTF-8" } as const;
 
-const encoder = new TextEncoder();
-
-function utf8Length(text: string): number {
-  return encoder.encode(text).length;
-}
-
-// One decoder for every request: without `stream`, each decode() starts afresh.
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
 function decodeUtf8(bytes: Uint8Array): BodyResult {
   try {
-    return { ok: true, text: strictUtf8.decode(bytes) };
+    return { ok: true, text: fromUtf8(bytes) };
   } catch {
     return NOT_UTF8;
   }

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { readPushQuery } from "../../src/callback/push-query";
-
-const NAMES = [
-  "signature",
-  "timestamp",
-  "nonce",
-  "encrypt_type",
-  "msg_signature",
-  "openid",
-  "echostr",
-];
+import { CALLBACK_QUERY_NAMES, readPushQuery } from "../../src/callback/push-query";
 
 /** What URLSearchParams makes of the same URL: the reference readPushQuery must agree with. */
 function reference(url: string) {
   const params = new URL(url).searchParams;
   const out: Record<string, string> = {};
-  for (const name of NAMES) {
+  for (const name of CALLBACK_QUERY_NAMES) {
     const value = params.get(name);
     if (value !== null) out[name] = value;
   }
