@@ -22,7 +22,14 @@ import {
   WELCOME,
   type PushKind,
 } from "./lib/pushes";
-import { renderReport, type Budget, type Report, type ScenarioRow } from "./lib/report";
+import {
+  FLOOR_WITH_BODY,
+  renderReport,
+  runtimeFloor,
+  type Budget,
+  type Report,
+  type ScenarioRow,
+} from "./lib/report";
 import { runTokenStorm } from "./lib/token-storm";
 
 const smoke = process.argv.includes("--smoke");
@@ -58,8 +65,8 @@ interface Target {
   variant: string;
   start: () => Promise<ServerProcess>;
   kinds: PushKind[];
-  /** The floor answers a fixed string; its replies are checked for that, not parsed. */
-  floor?: boolean;
+  /** A floor answers a fixed string; its replies are checked for that, not parsed. */
+  floor?: "fixed string" | "reads the body";
 }
 
 function log(line: string) {
@@ -109,7 +116,12 @@ async function runTarget(target: Target, rows: ScenarioRow[]) {
           server: target.server,
           variant: target.variant,
           kind,
-          scenario: target.floor ? "fixed string" : KIND_LABEL[kind],
+          scenario:
+            target.floor === "fixed string"
+              ? "fixed string"
+              : target.floor
+                ? `${KIND_LABEL[kind]} (body read, not used)`
+                : KIND_LABEL[kind],
           connections,
           ...result,
         });
@@ -142,6 +154,7 @@ async function main() {
   const deployed = buildWorker();
   const minified = buildWorker({ minify: true });
   const floorScript = join(BENCH_DIR, "floor", "index.js");
+  const bodyFloorScript = join(BENCH_DIR, "floor", "read-body.js");
   const parrotScript = join(BENCH_DIR, "floor", "parrot.js");
 
   const workerServer = join(BENCH_DIR, "servers", "worker.ts");
@@ -167,7 +180,21 @@ async function main() {
       variant: "fixed string, same runtime",
       start: () => worker({}, floorScript, false),
       kinds: ["text-plaintext"],
-      floor: true,
+      floor: "fixed string",
+    },
+    {
+      server: "floor Worker",
+      variant: FLOOR_WITH_BODY,
+      start: () => worker({}, bodyFloorScript, false),
+      kinds: PUSH_KINDS,
+      floor: "reads the body",
+    },
+    {
+      server: "Node floor",
+      variant: `node:http, ${FLOOR_WITH_BODY}`,
+      start: () => startServer("node-floor", join(BENCH_DIR, "servers", "node-floor.ts"), {}),
+      kinds: PUSH_KINDS,
+      floor: "reads the body",
     },
     {
       server: "bare parrot",
@@ -255,11 +282,24 @@ async function main() {
         if (!webot || !ours) continue;
         const ratio = ours.requestsPerSecond / webot.requestsPerSecond;
         const clean = ours.failures === 0 && webot.failures === 0;
+        const workerFloor = runtimeFloor(rows, ours);
+        const nodeFloor = runtimeFloor(rows, webot);
         budgets.push({
           name: `${KIND_LABEL[kind]}, c${connections}, ${variant}: req/s vs node-webot`,
           limit: factor === 1 ? "> 1×" : "≥ 1.3×",
           value: `${ratio.toFixed(2)}×`,
           pass: clean && (factor === 1 ? ratio > 1 : ratio >= factor),
+          ...(workerFloor === undefined
+            ? {}
+            : {
+                room: {
+                  allowedUs: webot.cpuUsPerRequest / factor,
+                  runtimeFloorUs: workerFloor,
+                  oursAboveFloorUs: ours.cpuUsPerRequest - workerFloor,
+                  webotAboveFloorUs:
+                    nodeFloor === undefined ? undefined : webot.cpuUsPerRequest - nodeFloor,
+                },
+              }),
         });
       }
     }

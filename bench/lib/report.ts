@@ -18,6 +18,45 @@ export interface Budget {
   limit: string;
   value: string;
   pass: boolean;
+  /** For a throughput budget: how much CPU a push may cost to meet it, against the runtime's floor. */
+  room?: BudgetRoom;
+}
+
+/**
+ * Each server runs flat out on one core at c32, so its pushes per second are one over its CPU per
+ * push: a throughput budget is a CPU budget per push. What is left of it once the runtime has read
+ * the body and answered is all the protocol work may cost.
+ */
+export interface BudgetRoom {
+  /** node-webot's CPU per push, divided by the budget's factor. */
+  allowedUs: number;
+  /** The floor Worker that reads the body (same push, same concurrency). */
+  runtimeFloorUs: number;
+  /** wechat-edge's CPU per push above that floor. */
+  oursAboveFloorUs: number;
+  /** node-webot's CPU per push above Node's own floor (node:http reading the body). */
+  webotAboveFloorUs: number | undefined;
+}
+
+/** The variant of the floors that read the body before answering. */
+export const FLOOR_WITH_BODY = "reads the body, answers a fixed string";
+
+const isFloor = (row: ScenarioRow) => row.server === "floor Worker" || row.server === "Node floor";
+
+/**
+ * CPU per request of the floor that reads the body on the runtime that served `row` (Node for
+ * node-webot, workerd for the rest), for the same push and concurrency.
+ */
+export function runtimeFloor(rows: ScenarioRow[], row: ScenarioRow): number | undefined {
+  const floorServer =
+    row.server === "node-webot" || row.server === "Node floor" ? "Node floor" : "floor Worker";
+  return rows.find(
+    (candidate) =>
+      candidate.server === floorServer &&
+      candidate.variant.endsWith(FLOOR_WITH_BODY) &&
+      candidate.kind === row.kind &&
+      candidate.connections === row.connections,
+  )?.cpuUsPerRequest;
 }
 
 export interface Report {
@@ -47,8 +86,12 @@ function table(header: string[], rows: string[][]) {
 export function renderReport(report: Report): string {
   const { machine } = report;
   const floorCpu = (connections: number) =>
-    report.rows.find((row) => row.server === "floor Worker" && row.connections === connections)
-      ?.cpuUsPerRequest;
+    report.rows.find(
+      (row) =>
+        row.server === "floor Worker" &&
+        row.scenario === "fixed string" &&
+        row.connections === connections,
+    )?.cpuUsPerRequest;
   const loadTable = table(
     [
       "Server",
@@ -60,12 +103,14 @@ export function renderReport(report: Report): string {
       "p99 ms",
       "CPU µs/req",
       "CPU × floor",
+      "above own floor µs/req",
       "autocannon µs/req",
       "machine busy",
       "Failures",
     ],
     report.rows.map((row) => {
       const floor = floorCpu(row.connections);
+      const ownFloor = isFloor(row) ? undefined : runtimeFloor(report.rows, row);
       return [
         row.server,
         row.variant,
@@ -76,6 +121,7 @@ export function renderReport(report: Report): string {
         row.p99Ms.toFixed(2),
         row.cpuUsPerRequest.toFixed(0),
         floor ? `${(row.cpuUsPerRequest / floor).toFixed(1)}×` : "—",
+        ownFloor === undefined ? "—" : (row.cpuUsPerRequest - ownFloor).toFixed(0),
         row.generatorCpuUsPerRequest.toFixed(0),
         `${row.machineBusyPercent.toFixed(0)}%`,
         String(row.failures),
@@ -90,6 +136,27 @@ export function renderReport(report: Report): string {
       budget.value,
       budget.pass ? "PASS" : "**MISS**",
     ]),
+  );
+  const us = (value: number | undefined) => (value === undefined ? "—" : value.toFixed(0));
+  const roomTable = table(
+    [
+      "Budget",
+      "CPU µs a push may cost",
+      "floor Worker reading the body",
+      "left for protocol work",
+      "wechat-edge's protocol work",
+      "node-webot's, above Node's floor",
+    ],
+    report.budgets
+      .filter((budget) => budget.room)
+      .map(({ name, room }) => [
+        name.replace(/: req\/s vs node-webot$/, ""),
+        us(room!.allowedUs),
+        us(room!.runtimeFloorUs),
+        us(room!.allowedUs - room!.runtimeFloorUs),
+        us(room!.oursAboveFloorUs),
+        us(room!.webotAboveFloorUs),
+      ]),
   );
   const composition = Object.entries(report.bundle.composition)
     .sort((a, b) => b[1] - a[1])
@@ -113,6 +180,15 @@ export function renderReport(report: Report): string {
     "### Budgets",
     "",
     budgetTable,
+    "",
+    "Room under each throughput budget (c32, CPU µs per push). Each server runs flat out on one " +
+      "core, so a throughput budget is a CPU budget per push: node-webot's CPU divided by the " +
+      "budget's factor. The floor Worker that reads the body and answers a fixed string is the " +
+      "least any Worker spends on a push on this runtime; what is left is all the protocol work " +
+      "may cost. \"Protocol work\" is each server's CPU above its own runtime's floor (the floor " +
+      "Worker for ours, node:http reading the body for node-webot).",
+    "",
+    roomTable,
     "",
     "### Throughput, latency, server CPU",
     "",
