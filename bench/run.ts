@@ -283,6 +283,7 @@ async function main() {
         const ratio = ours.requestsPerSecond / webot.requestsPerSecond;
         const clean = ours.failures === 0 && webot.failures === 0;
         const workerFloor = runtimeFloor(rows, ours);
+        const parrot = find("bare parrot", "", kind, connections);
         const nodeFloor = runtimeFloor(rows, webot);
         budgets.push({
           name: `${KIND_LABEL[kind]}, c${connections}, ${variant}: req/s vs node-webot`,
@@ -296,6 +297,8 @@ async function main() {
                   allowedUs: webot.cpuUsPerRequest / factor,
                   runtimeFloorUs: workerFloor,
                   oursAboveFloorUs: ours.cpuUsPerRequest - workerFloor,
+                  parrotAboveFloorUs:
+                    parrot === undefined ? undefined : parrot.cpuUsPerRequest - workerFloor,
                   webotAboveFloorUs:
                     nodeFloor === undefined ? undefined : webot.cpuUsPerRequest - nodeFloor,
                 },

@@ -34,6 +34,8 @@ export interface BudgetRoom {
   runtimeFloorUs: number;
   /** wechat-edge's CPU per push above that floor. */
   oursAboveFloorUs: number;
+  /** The hand-written bare parrot's CPU per push above that floor: the least the protocol needs. */
+  parrotAboveFloorUs: number | undefined;
   /** node-webot's CPU per push above Node's own floor (node:http reading the body). */
   webotAboveFloorUs: number | undefined;
 }
@@ -144,6 +146,7 @@ export function renderReport(report: Report): string {
       "CPU µs a push may cost",
       "floor Worker reading the body",
       "left for protocol work",
+      "bare parrot's protocol work",
       "wechat-edge's protocol work",
       "node-webot's, above Node's floor",
     ],
@@ -154,6 +157,7 @@ export function renderReport(report: Report): string {
         us(room!.allowedUs),
         us(room!.runtimeFloorUs),
         us(room!.allowedUs - room!.runtimeFloorUs),
+        us(room!.parrotAboveFloorUs),
         us(room!.oursAboveFloorUs),
         us(room!.webotAboveFloorUs),
       ]),
@@ -186,7 +190,8 @@ export function renderReport(report: Report): string {
       "budget's factor. The floor Worker that reads the body and answers a fixed string is the " +
       "least any Worker spends on a push on this runtime; what is left is all the protocol work " +
       "may cost. \"Protocol work\" is each server's CPU above its own runtime's floor (the floor " +
-      "Worker for ours, node:http reading the body for node-webot).",
+      "Worker for ours and the bare parrot, node:http reading the body for node-webot); the " +
+      "hand-written bare parrot's is about the least the protocol can cost here.",
     "",
     roomTable,
     "",
