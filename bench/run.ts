@@ -23,10 +23,10 @@ import {
   type PushKind,
 } from "./lib/pushes";
 import {
-  FLOOR_WITH_BODY,
   renderReport,
   runtimeFloor,
   type Budget,
+  type FloorKind,
   type Report,
   type ScenarioRow,
 } from "./lib/report";
@@ -64,9 +64,10 @@ interface Target {
   server: string;
   variant: string;
   start: () => Promise<ServerProcess>;
+  runtime: ScenarioRow["runtime"];
   kinds: PushKind[];
   /** A floor answers a fixed string; its replies are checked for that, not parsed. */
-  floor?: "fixed string" | "reads the body";
+  floor?: FloorKind;
 }
 
 function log(line: string) {
@@ -115,6 +116,8 @@ async function runTarget(target: Target, rows: ScenarioRow[]) {
         rows.push({
           server: target.server,
           variant: target.variant,
+          runtime: target.runtime,
+          ...(target.floor ? { floor: target.floor } : {}),
           kind,
           scenario:
             target.floor === "fixed string"
@@ -178,20 +181,23 @@ async function main() {
     {
       server: "floor Worker",
       variant: "fixed string, same runtime",
+      runtime: "workerd",
       start: () => worker({}, floorScript, false),
       kinds: ["text-plaintext"],
       floor: "fixed string",
     },
     {
       server: "floor Worker",
-      variant: FLOOR_WITH_BODY,
+      variant: "reads the body, answers a fixed string",
+      runtime: "workerd",
       start: () => worker({}, bodyFloorScript, false),
       kinds: PUSH_KINDS,
       floor: "reads the body",
     },
     {
       server: "Node floor",
-      variant: `node:http, ${FLOOR_WITH_BODY}`,
+      variant: "node:http, reads the body, answers a fixed string",
+      runtime: "node",
       start: () => startServer("node-floor", join(BENCH_DIR, "servers", "node-floor.ts"), {}),
       kinds: PUSH_KINDS,
       floor: "reads the body",
@@ -199,24 +205,28 @@ async function main() {
     {
       server: "bare parrot",
       variant: "hand-written, no framework",
+      runtime: "workerd",
       start: () => worker({ ...SECRETS, WELCOME }, parrotScript, false),
       kinds: PUSH_KINDS,
     },
     {
       server: "wechat-edge",
       variant: "every feature on (dedupe on)",
+      runtime: "workerd",
       start: () => worker({ ...SECRETS }),
       kinds: PUSH_KINDS,
     },
     {
       server: "wechat-edge",
       variant: "dedupe off (WECHAT_DEDUPE=off)",
+      runtime: "workerd",
       start: () => worker({ ...SECRETS, WECHAT_DEDUPE: "off" }),
       kinds: PUSH_KINDS,
     },
     {
       server: "node-webot",
       variant: "wechat 2.1.0 on Express",
+      runtime: "node",
       start: () =>
         startServer("node-webot", join(BENCH_DIR, "servers", "node-webot.ts"), {
           BENCH_WEBOT: JSON.stringify({ ...ACCOUNT, welcome: WELCOME }),

@@ -5,9 +5,15 @@ import type { Machine } from "./machine";
 import type { PushKind } from "./pushes";
 import type { StormResult } from "./token-storm";
 
+/** Which floor a row measures: a fixed string only, or the push read first. */
+export type FloorKind = "fixed string" | "reads the body";
+
 export interface ScenarioRow extends LoadResult {
   server: string;
   variant: string;
+  /** The runtime that served it: a row's protocol work is measured against this runtime's floor. */
+  runtime: "workerd" | "node";
+  floor?: FloorKind;
   kind: PushKind;
   scenario: string;
   connections: number;
@@ -40,22 +46,15 @@ export interface BudgetRoom {
   webotAboveFloorUs: number | undefined;
 }
 
-/** The variant of the floors that read the body before answering. */
-export const FLOOR_WITH_BODY = "reads the body, answers a fixed string";
-
-const isFloor = (row: ScenarioRow) => row.server === "floor Worker" || row.server === "Node floor";
-
 /**
- * CPU per request of the floor that reads the body on the runtime that served `row` (Node for
- * node-webot, workerd for the rest), for the same push and concurrency.
+ * CPU per request of the floor that reads the body on the runtime that served `row`, for the same
+ * push and concurrency.
  */
 export function runtimeFloor(rows: ScenarioRow[], row: ScenarioRow): number | undefined {
-  const floorServer =
-    row.server === "node-webot" || row.server === "Node floor" ? "Node floor" : "floor Worker";
   return rows.find(
     (candidate) =>
-      candidate.server === floorServer &&
-      candidate.variant.endsWith(FLOOR_WITH_BODY) &&
+      candidate.floor === "reads the body" &&
+      candidate.runtime === row.runtime &&
       candidate.kind === row.kind &&
       candidate.connections === row.connections,
   )?.cpuUsPerRequest;
@@ -90,8 +89,8 @@ export function renderReport(report: Report): string {
   const floorCpu = (connections: number) =>
     report.rows.find(
       (row) =>
-        row.server === "floor Worker" &&
-        row.scenario === "fixed string" &&
+        row.floor === "fixed string" &&
+        row.runtime === "workerd" &&
         row.connections === connections,
     )?.cpuUsPerRequest;
   const loadTable = table(
@@ -112,7 +111,7 @@ export function renderReport(report: Report): string {
     ],
     report.rows.map((row) => {
       const floor = floorCpu(row.connections);
-      const ownFloor = isFloor(row) ? undefined : runtimeFloor(report.rows, row);
+      const ownFloor = row.floor ? undefined : runtimeFloor(report.rows, row);
       return [
         row.server,
         row.variant,
