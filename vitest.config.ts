@@ -24,6 +24,8 @@ export default defineConfig({
                 WECHAT_APPID: FAKE_APPID,
                 WECHAT_APPSECRET: FAKE_APPSECRET,
                 WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                // Most tests send both kinds of push; safe and plaintext mode have tests of their own.
+                WECHAT_MESSAGE_MODE: "compatible",
                 // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
                 WECHAT_API_TIMEOUT_MS: "400",
               },

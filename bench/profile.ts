@@ -119,6 +119,7 @@ const server = await startServer("workerd", join(PROJECT_DIR, "bench", "servers"
       WECHAT_TOKEN: ACCOUNT.token,
       WECHAT_APPID: ACCOUNT.appId,
       WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
+      WECHAT_MESSAGE_MODE: "compatible",
       WECHAT_DEDUPE: dedupe,
       WELCOME: "欢迎关注",
     },

@@ -46,12 +46,14 @@ const SMOKE_REQUESTS: Record<(typeof CONCURRENCY)[number], number> = { 32: 300, 
 const MAX_REQUESTS = 60_000;
 const VERIFY = smoke ? 2 : 5;
 
-const ADMIN_KEY = "benchAdminKey0123456789abcdef";
+const ADMIN_KEY = "benchAdminKey0123456789abcdef0123456789";
 const SECRETS = {
   WECHAT_TOKEN: ACCOUNT.token,
   WECHAT_APPID: ACCOUNT.appId,
   WECHAT_APPSECRET: FAKE_APPSECRET,
   WECHAT_ENCODING_AES_KEY: ACCOUNT.encodingAESKey,
+  // The bench sends plaintext and encrypted pushes to one Worker.
+  WECHAT_MESSAGE_MODE: "compatible",
   ADMIN_KEY,
   // Nothing may leave the machine: the token authority is only exercised in its own section.
   WECHAT_API_BASE: "http://127.0.0.1:9",

@@ -3,11 +3,12 @@
  *
  * A malformed variable makes every endpoint answer 503 with a one-line reason naming it (the
  * only 5xx the Worker produces on purpose); a missing optional one only fails the endpoints that
- * need it (see `requireSetting`). Reasons never include a variable's value.
+ * need it (see `missingSetting`). Reasons never include a variable's value.
  */
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
 import { DEFAULT_OPEN_BASE } from "./wechat/oauth";
+import type { MessageMode } from "./wechat/push";
 import { DEFAULT_MP_BASE } from "./wechat/qrcode";
 
 export interface WeChatConfig {
@@ -15,11 +16,23 @@ export interface WeChatConfig {
   appId?: string;
   appSecret?: string;
   encodingAESKey?: string;
+  /** The key before the last rotation: tried when the current one cannot open a push. */
+  encodingAESKeyPrevious?: string;
+  /** Which pushes the callback accepts: safe refuses plaintext ones. */
+  messageMode: MessageMode;
   /** Without a trailing slash; may carry a path prefix (a proxy). */
   apiBase: string;
   /** Host of /cgi-bin/showqrcode (QR images), without a trailing slash. */
   mpBase: string;
-  adminKey?: string;
+  /**
+   * The admin keys (one, or two during a rotation). Present only when every key meets the length
+   * rule; otherwise `adminKeyProblem` says why and the admin surfaces answer 503.
+   */
+  adminKeys?: readonly string[];
+  /** Why ADMIN_KEY is set but unusable (one line, never the value). */
+  adminKeyProblem?: string;
+  /** New temporary QR scenes a day per account (/qr without the admin key). */
+  qrNewScenesPerDay: number;
   /** Normalised origins (scheme://host[:port]); "*" may appear, and is honoured for CORS only. */
   allowedOrigins: string[];
   timestampToleranceSeconds: number;
@@ -52,6 +65,9 @@ const MAX_REPLY_BUDGET_MS = 4900;
 // WeChat's own rule for stable_token: it rotates the token 5 minutes before expiry.
 const DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS = 300;
 const DEFAULT_API_TIMEOUT_MS = 4000;
+const DEFAULT_QR_NEW_SCENES_PER_DAY = 1000;
+/** An admin key is a bearer secret on a public URL: long enough that guessing is hopeless. */
+export const MIN_ADMIN_KEY_LENGTH = 32;
 
 function setting(env: Env, name: keyof Env): string | undefined {
   const value = env[name];
@@ -65,6 +81,58 @@ class ConfigError extends Error {}
 function check(value: string | undefined, pattern: RegExp, name: string, rule: string) {
   if (value !== undefined && !pattern.test(value)) throw new ConfigError(`${name} must be ${rule}`);
   return value;
+}
+
+/** A whole-number setting within [min, max], or the default when unset. */
+function wholeNumber(
+  env: Env,
+  name: keyof Env,
+  { min, max, fallback, unit }: { min: number; max: number; fallback: number; unit: string },
+): number {
+  const value = setting(env, name);
+  if (value === undefined) return fallback;
+  const number = /^\d{1,9}$/.test(value) ? Number(value) : NaN;
+  if (!(number >= min && number <= max)) {
+    throw new ConfigError(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
+  }
+  return number;
+}
+
+function parseMessageMode(env: Env, encodingAESKey: string | undefined): MessageMode {
+  const mode = setting(env, "WECHAT_MESSAGE_MODE")?.toLowerCase();
+  if (mode === undefined) return encodingAESKey ? "safe" : "plaintext";
+  check(
+    mode,
+    /^(plaintext|compatible|safe)$/,
+    "WECHAT_MESSAGE_MODE",
+    "plaintext, compatible or safe",
+  );
+  if (mode !== "plaintext" && !encodingAESKey) {
+    throw new ConfigError(`WECHAT_MESSAGE_MODE=${mode} needs WECHAT_ENCODING_AES_KEY`);
+  }
+  return mode as MessageMode;
+}
+
+/**
+ * ADMIN_KEY: one key, or two separated by a comma while rotating. A key too short to resist
+ * guessing disables the admin surfaces (503 naming ADMIN_KEY) instead of the whole Worker, so a
+ * weak key never stops the callback.
+ */
+function parseAdminKeys(env: Env): Pick<WeChatConfig, "adminKeys" | "adminKeyProblem"> {
+  const value = setting(env, "ADMIN_KEY");
+  if (value === undefined) return {};
+  const keys = value.split(",").map((key) => key.trim());
+  if (keys.length > 2 || keys.some((key) => key === "")) {
+    return {
+      adminKeyProblem: "ADMIN_KEY must be one key, or two separated by a comma while rotating",
+    };
+  }
+  if (keys.some((key) => key.length < MIN_ADMIN_KEY_LENGTH)) {
+    return {
+      adminKeyProblem: `ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (each key, when two are set)`,
+    };
+  }
+  return { adminKeys: keys };
 }
 
 export function parseBaseUrl(value: string, name: string): string {
@@ -122,47 +190,49 @@ function parseConfig(env: Env): WeChatConfig {
   if (encodingAESKey !== undefined && !isValidEncodingAESKey(encodingAESKey)) {
     throw new ConfigError("WECHAT_ENCODING_AES_KEY must be 43 base64 characters");
   }
+  const encodingAESKeyPrevious = setting(env, "WECHAT_ENCODING_AES_KEY_PREVIOUS");
+  if (encodingAESKeyPrevious !== undefined) {
+    if (!isValidEncodingAESKey(encodingAESKeyPrevious)) {
+      throw new ConfigError("WECHAT_ENCODING_AES_KEY_PREVIOUS must be 43 base64 characters");
+    }
+    if (encodingAESKey === undefined) {
+      throw new ConfigError("WECHAT_ENCODING_AES_KEY_PREVIOUS needs WECHAT_ENCODING_AES_KEY");
+    }
+  }
+  const messageMode = parseMessageMode(env, encodingAESKey);
   const apiBaseSetting = setting(env, "WECHAT_API_BASE");
   const mpBaseSetting = setting(env, "WECHAT_MP_BASE");
   const apiBase = apiBaseSetting
     ? parseBaseUrl(apiBaseSetting, "WECHAT_API_BASE")
     : DEFAULT_API_BASE;
-  const toleranceSetting = setting(env, "WECHAT_TIMESTAMP_TOLERANCE");
-  check(toleranceSetting, /^\d{1,7}$/, "WECHAT_TIMESTAMP_TOLERANCE", "a whole number of seconds");
-  const budgetSetting = setting(env, "WECHAT_REPLY_BUDGET_MS");
-  check(
-    budgetSetting,
-    /^\d{1,4}$/,
-    "WECHAT_REPLY_BUDGET_MS",
-    `a number of milliseconds up to ${MAX_REPLY_BUDGET_MS}`,
-  );
-  if (
-    budgetSetting !== undefined &&
-    (Number(budgetSetting) < 1 || Number(budgetSetting) > MAX_REPLY_BUDGET_MS)
-  ) {
-    throw new ConfigError(
-      `WECHAT_REPLY_BUDGET_MS must be a number of milliseconds up to ${MAX_REPLY_BUDGET_MS}`,
-    );
-  }
+  const timestampToleranceSeconds = wholeNumber(env, "WECHAT_TIMESTAMP_TOLERANCE", {
+    min: 1,
+    max: 9_999_999,
+    fallback: DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
+    unit: "seconds",
+  });
+  const replyBudgetMs = wholeNumber(env, "WECHAT_REPLY_BUDGET_MS", {
+    min: 1,
+    max: MAX_REPLY_BUDGET_MS,
+    fallback: DEFAULT_REPLY_BUDGET_MS,
+    unit: "milliseconds",
+  });
   const dedupeSetting = setting(env, "WECHAT_DEDUPE")?.toLowerCase();
   check(dedupeSetting, /^(on|off)$/, "WECHAT_DEDUPE", "on or off");
   const tokenSource = setting(env, "WECHAT_TOKEN_SOURCE")?.toLowerCase() ?? "stable";
   check(tokenSource, /^(stable|classic)$/, "WECHAT_TOKEN_SOURCE", "stable or classic");
-  const marginSetting = setting(env, "WECHAT_TOKEN_REFRESH_MARGIN");
-  const marginRule = "a whole number of seconds from 1 to 3600";
-  check(marginSetting, /^\d{1,4}$/, "WECHAT_TOKEN_REFRESH_MARGIN", marginRule);
-  if (marginSetting !== undefined && (Number(marginSetting) < 1 || Number(marginSetting) > 3600)) {
-    throw new ConfigError(`WECHAT_TOKEN_REFRESH_MARGIN must be ${marginRule}`);
-  }
-  const timeoutSetting = setting(env, "WECHAT_API_TIMEOUT_MS");
-  const timeoutRule = "a number of milliseconds from 50 to 30000";
-  check(timeoutSetting, /^\d{1,5}$/, "WECHAT_API_TIMEOUT_MS", timeoutRule);
-  if (
-    timeoutSetting !== undefined &&
-    (Number(timeoutSetting) < 50 || Number(timeoutSetting) > 30000)
-  ) {
-    throw new ConfigError(`WECHAT_API_TIMEOUT_MS must be ${timeoutRule}`);
-  }
+  const tokenRefreshMarginSeconds = wholeNumber(env, "WECHAT_TOKEN_REFRESH_MARGIN", {
+    min: 1,
+    max: 3600,
+    fallback: DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS,
+    unit: "seconds",
+  });
+  const apiTimeoutMs = wholeNumber(env, "WECHAT_API_TIMEOUT_MS", {
+    min: 50,
+    max: 30_000,
+    fallback: DEFAULT_API_TIMEOUT_MS,
+    unit: "milliseconds",
+  });
   // It travels as an HTTP header value: visible ASCII only, and long enough not to be guessed.
   const proxySecret = check(
     setting(env, "WECHAT_PROXY_SECRET"),
@@ -191,20 +261,26 @@ function parseConfig(env: Env): WeChatConfig {
     ...(appId ? { appId } : {}),
     ...(appSecret ? { appSecret } : {}),
     ...(encodingAESKey ? { encodingAESKey } : {}),
+    ...(encodingAESKeyPrevious && encodingAESKeyPrevious !== encodingAESKey
+      ? { encodingAESKeyPrevious }
+      : {}),
+    messageMode,
     apiBase,
     mpBase: mpBaseSetting ? parseBaseUrl(mpBaseSetting, "WECHAT_MP_BASE") : DEFAULT_MP_BASE,
-    ...(setting(env, "ADMIN_KEY") ? { adminKey: setting(env, "ADMIN_KEY") } : {}),
+    ...parseAdminKeys(env),
+    qrNewScenesPerDay: wholeNumber(env, "QR_NEW_SCENES_PER_DAY", {
+      min: 0,
+      max: 1_000_000,
+      fallback: DEFAULT_QR_NEW_SCENES_PER_DAY,
+      unit: "scenes",
+    }),
     allowedOrigins: parseOrigins(setting(env, "ALLOWED_ORIGINS"), "ALLOWED_ORIGINS"),
-    timestampToleranceSeconds: toleranceSetting
-      ? Number(toleranceSetting)
-      : DEFAULT_TIMESTAMP_TOLERANCE_SECONDS,
-    replyBudgetMs: budgetSetting ? Number(budgetSetting) : DEFAULT_REPLY_BUDGET_MS,
+    timestampToleranceSeconds,
+    replyBudgetMs,
     dedupe: dedupeSetting !== "off",
     tokenSource: tokenSource as WeChatConfig["tokenSource"],
-    tokenRefreshMarginSeconds: marginSetting
-      ? Number(marginSetting)
-      : DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS,
-    apiTimeoutMs: timeoutSetting ? Number(timeoutSetting) : DEFAULT_API_TIMEOUT_MS,
+    tokenRefreshMarginSeconds,
+    apiTimeoutMs,
     ...(proxySecret ? { proxySecret } : {}),
     openBase: openBaseSetting
       ? parseBaseUrl(openBaseSetting, "WECHAT_OPEN_BASE")
@@ -235,7 +311,6 @@ const variableNames = {
   appId: "WECHAT_APPID",
   appSecret: "WECHAT_APPSECRET",
   encodingAESKey: "WECHAT_ENCODING_AES_KEY",
-  adminKey: "ADMIN_KEY",
 } as const;
 
 export type OptionalSetting = keyof typeof variableNames;

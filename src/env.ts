@@ -11,10 +11,22 @@ export interface Env {
   WECHAT_APPSECRET?: string;
   /** EncodingAESKey (消息加解密密钥): 43 base64 characters; needed for encrypted pushes. */
   WECHAT_ENCODING_AES_KEY?: string;
+  /** The EncodingAESKey before a rotation, tried when the current one cannot open a push. */
+  WECHAT_ENCODING_AES_KEY_PREVIOUS?: string;
+  /**
+   * 消息加解密方式: plaintext, compatible or safe. Default: safe when WECHAT_ENCODING_AES_KEY is
+   * set (plaintext pushes refused), plaintext otherwise.
+   */
+  WECHAT_MESSAGE_MODE?: string;
   /** Base URL of WeChat's API (or a fake, or a fixed-IP proxy). Default https://api.weixin.qq.com. */
   WECHAT_API_BASE?: string;
-  /** Bearer key for /admin endpoints; unset → they answer 404. */
+  /**
+   * Bearer key for /admin endpoints (32+ characters; two separated by a comma while rotating);
+   * unset → they answer 404, too short → 503.
+   */
   ADMIN_KEY?: string;
+  /** New temporary QR scenes a day per account for /qr without the admin key (default 1000). */
+  QR_NEW_SCENES_PER_DAY?: string;
   /** The account's own web origins, comma-separated. */
   ALLOWED_ORIGINS?: string;
   /** Accepted clock skew for push timestamps, in seconds (default 300). */
@@ -50,6 +62,11 @@ export interface Env {
   QR_SCAN_STATS: DurableObjectNamespace<import("./qr/scan-stats").QrScanStats>;
   /** Per-visitor limit on /qr (Workers Rate Limiting, configured in wrangler.toml). */
   QR_RATE_LIMITER: RateLimit;
+  /**
+   * Per-client limit on failed signature checks and wrong admin keys (Workers Rate Limiting,
+   * configured in wrangler.toml): past it, 429 instead of a verdict.
+   */
+  AUTH_FAILURE_LIMITER: RateLimit;
 }
 
 type WorkerEnv = Env;

@@ -71,6 +71,7 @@ describe("valid settings", () => {
       WECHAT_APPID: undefined,
       WECHAT_APPSECRET: undefined,
       WECHAT_ENCODING_AES_KEY: undefined,
+      WECHAT_MESSAGE_MODE: undefined,
       WECHAT_API_BASE: undefined,
       ALLOWED_ORIGINS: undefined,
       ADMIN_KEY: undefined,

@@ -114,6 +114,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         WECHAT_APPID: credentials.appId,
         WECHAT_APPSECRET: credentials.appSecret,
         WECHAT_ENCODING_AES_KEY: credentials.encodingAESKey,
+        // The playground switches between plaintext and encrypted pushes at will.
+        WECHAT_MESSAGE_MODE: "compatible",
         WECHAT_API_BASE: simulatorBase,
         // showqrcode images and the OAuth authorize page are opened by the browser, not the Worker.
         WECHAT_MP_BASE: browserBase,

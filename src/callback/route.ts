@@ -2,8 +2,11 @@
  * `/wechat`: the URL configured as the account's 服务器地址(URL).
  *
  * GET answers WeChat's URL verification with the plain echostr (in every encryption mode).
- * POST opens the push (signature, replay window, decryption), runs the bot, and seals the reply.
- * Bad input gets a 4xx with a one-line reason and never reaches a handler.
+ * POST opens the push (mode, signature, replay window, decryption), runs the bot, and seals the
+ * reply. Bad input gets a 4xx with a one-line reason and never reaches a handler.
+ *
+ * Every accepted signature is used once (src/dedupe/replay-guard.ts); a client whose signatures
+ * keep failing is answered 429 before any check (src/http/failure-limit.ts).
  *
  * A plain function of the request, so that the Worker can reach it without the router: every
  * push pays for this path, and WeChat only ever calls this one URL (src/worker.ts).
@@ -18,7 +21,8 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "./read-body";
-import { checkReplayedSignature } from "../dedupe/replay-guard";
+import { checkSignatureUse, type SignedRequestKind } from "../dedupe/replay-guard";
+import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush } from "./answer-push";
 import { countsForQrStats, recordQrAttribution } from "../qr/attribution";
 import type { WeChatConfig } from "../config";
@@ -28,6 +32,7 @@ import { readPushQuery, type CallbackQuery } from "./push-query";
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
   "bad-request": 400,
   unauthorized: 401,
+  "bad-signature": 401,
   "not-configured": 503,
 };
 
@@ -46,6 +51,61 @@ function plain(text: string, status: 200 | 400 | 401 | 413 | 503 = 200) {
   return new Response(text, { status, headers: PLAIN_HEADERS });
 }
 
+function tooManyFailures(retryAfterSeconds: number): Response {
+  return new Response("too many failed signature checks from this client; try again later", {
+    status: 429,
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "retry-after": String(retryAfterSeconds),
+    },
+  });
+}
+
+/** The answer to a refused request; a signature that does not verify counts against the client. */
+async function refuse(failure: PushFailure, request: Request, env: Env): Promise<Response> {
+  if (failure.kind === "bad-signature") {
+    const retryAfter = await recordFailure(
+      env.AUTH_FAILURE_LIMITER,
+      "signature",
+      request.headers.get("cf-connecting-ip"),
+    );
+    if (retryAfter > 0) return tooManyFailures(retryAfter);
+  }
+  return plain(failure.reason, STATUS[failure.kind]);
+}
+
+const REPLAYED = "signature was already used for another request (replay)";
+
+/**
+ * Records this use of the request's signature. If the ledger cannot be asked, answering beats
+ * showing the follower an error for an outage of ours: the request already passed its signature
+ * and timestamp checks (the README's security model says so).
+ */
+async function signatureReused(
+  env: Env,
+  ctx: ExecutionContext,
+  config: WeChatConfig,
+  pair: { timestamp: string; nonce: string },
+  kind: SignedRequestKind,
+  content: string,
+): Promise<boolean> {
+  if (!config.dedupe) return false;
+  const use = await checkSignatureUse(
+    env,
+    pair,
+    kind,
+    content,
+    config.timestampToleranceSeconds,
+    (promise) => ctx.waitUntil(promise),
+  ).catch((error: unknown) => {
+    log.error("replay_guard.unavailable", { error: describeError(error) });
+    return "fresh" as const;
+  });
+  if (use !== "conflict") return false;
+  log.warn("request.rejected", { reason: "replayed signature", kind });
+  return true;
+}
+
 /** Answers one request to the callback URL; `config` is the Worker's, already validated. */
 export type CallbackHandler = (
   request: Request,
@@ -56,19 +116,22 @@ export type CallbackHandler = (
 
 export function callbackHandler(bot: WeChatRouter<BotContext>): CallbackHandler {
   return (request, env, ctx, config) => {
-    if (request.method === "POST") return answerPushRequest(bot, request, env, ctx, config);
-    if (request.method === "GET") return answerUrlCheck(readPushQuery(request.url), config);
-    if (request.method === "HEAD") {
-      // GET's status and headers, no body.
-      return answerUrlCheck(readPushQuery(request.url), config).then(
-        (response) => new Response(null, response),
+    if (request.method !== "POST" && request.method !== "GET" && request.method !== "HEAD") {
+      return Promise.resolve(
+        new Response("method not allowed", {
+          status: 405,
+          headers: { allow: "GET, HEAD, POST", "content-type": "text/plain; charset=utf-8" },
+        }),
       );
     }
-    return Promise.resolve(
-      new Response("method not allowed", {
-        status: 405,
-        headers: { allow: "GET, HEAD, POST", "content-type": "text/plain; charset=utf-8" },
-      }),
+    // An empty map costs nothing to ask: only clients that failed recently are in it.
+    const blocked = blockedForSeconds("signature", request.headers.get("cf-connecting-ip"));
+    if (blocked > 0) return Promise.resolve(tooManyFailures(blocked));
+    if (request.method === "POST") return answerPushRequest(bot, request, env, ctx, config);
+    if (request.method === "GET") return answerUrlCheck(request, env, ctx, config);
+    // HEAD: GET's status and headers, no body.
+    return answerUrlCheck(request, env, ctx, config).then(
+      (response) => new Response(null, response),
     );
   };
 }
@@ -82,11 +145,20 @@ export function callbackRoutes(bot: WeChatRouter<BotContext>) {
   );
 }
 
-async function answerUrlCheck(query: CallbackQuery, config: WeChatConfig) {
+async function answerUrlCheck(
+  request: Request,
+  env: Env,
+  ctx: ExecutionContext,
+  config: WeChatConfig,
+) {
+  const query: CallbackQuery = readPushQuery(request.url);
   if (query.echostr === undefined) return plain("missing echostr", 400);
-  // The URL check is replayable by nature (it carries no body); a stale timestamp is still refused.
   const failure = await verifyRequestSignature(query, config, nowSeconds());
-  if (failure) return plain(failure.reason, STATUS[failure.kind]);
+  if (failure) return refuse(failure, request, env);
+  const pair = { timestamp: query.timestamp!, nonce: query.nonce! };
+  if (await signatureReused(env, ctx, config, pair, "url-check", query.echostr)) {
+    return plain(REPLAYED, 401);
+  }
   return plain(query.echostr);
 }
 
@@ -103,27 +175,15 @@ async function answerPushRequest(
   const now = nowSeconds();
   const push = await openPush(readPushQuery(request.url), body.text, config, now);
   if (!push.ok) {
-    log.warn("push.rejected", { reason: push.reason, kind: push.kind });
-    return plain(push.reason, STATUS[push.kind]);
-  }
-  if (config.dedupe && push.mode === "plaintext") {
-    // The push already passed its signature and timestamp; if the ledger cannot be asked,
-    // answering it beats showing the follower an error for an outage of ours.
-    const replay = await checkReplayedSignature(
-      env,
-      push,
-      body.text,
-      config.timestampToleranceSeconds,
-      (promise) => ctx.waitUntil(promise),
-    ).catch((error: unknown) => {
-      log.error("replay_guard.unavailable", { error: describeError(error) });
-      return "fresh" as const;
+    log.warn("push.rejected", {
+      reason: push.reason,
+      kind: push.kind,
+      ...(push.detail ? { detail: push.detail } : {}),
     });
-    if (replay === "conflict") {
-      log.warn("push.rejected", { reason: "replayed signature", kind: "unauthorized" });
-      return plain("signature was already used with a different body (replay)", 401);
-    }
+    return refuse(push, request, env);
   }
+  const kind = push.mode === "plaintext" ? "plaintext-push" : "encrypted-push";
+  if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
   // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
   if (countsForQrStats(push.message)) {
     ctx.waitUntil(recordQrAttribution(env, config, push.message));

@@ -1,13 +1,17 @@
 /**
- * Refuses replayed signatures in plaintext mode, where `signature` covers only token, timestamp
- * and nonce, not the body: a captured push could be re-sent with another body for as long as its
- * timestamp is inside the accepted window. (In AES modes `msg_signature` covers the body.)
+ * One signature, one use: every request whose signature is accepted (the URL check, a plaintext
+ * push, an encrypted push) records its (timestamp, nonce) pair with the request's kind and a
+ * fingerprint of what it carried, for as long as its timestamp is inside the accepted window.
+ * The same pair again with the same kind and content is a true retry (WeChat re-sends a push it
+ * got no answer to); with another kind or other content it is a replay: `signature` covers only
+ * token, timestamp and nonce, so a pair lifted from a captured URL check or encrypted push would
+ * otherwise sign any plaintext body.
  *
- * Every plaintext push must be checked before its handler runs, and a forgery can arrive at any
+ * Every check must finish before its request is answered, and a forgery can arrive at any
  * isolate at any moment, so the check is a Durable Object call each time. Calls are batched per
  * isolate without waiting: the first check goes out at once, and the checks that arrive while it
- * is out go together in the next call. Under load that turns a round trip per push into one per
- * batch (npm run bench: the largest cost of a plaintext push), and costs nothing when idle.
+ * is out go together in the next call. Under load that turns a round trip per request into one
+ * per batch, and costs nothing when idle.
  */
 import type { Env } from "../env";
 import { toHex, utf8 } from "../wechat/encoding";
@@ -19,19 +23,29 @@ const MAX_BATCH = 256;
 /** A check without an answer by then counts as the ledger being unavailable. */
 export const CHECK_TIMEOUT_MS = 2_000;
 
-export async function checkReplayedSignature(
+/** What a signature was accepted for: one pair serves one of these, once. */
+export type SignedRequestKind = "url-check" | "plaintext-push" | "encrypted-push";
+
+/**
+ * Records one use of a (timestamp, nonce) pair: "fresh" the first time, "retry" for the same
+ * request again, "conflict" for anything else under the same pair. `content` is what the
+ * request carried: the body of a push, the echostr of a URL check.
+ */
+export async function checkSignatureUse(
   env: Pick<Env, "PUSH_LEDGER">,
-  push: { timestamp: string; nonce: string },
-  body: string,
+  pair: { timestamp: string; nonce: string },
+  kind: SignedRequestKind,
+  content: string,
   toleranceSeconds: number,
   waitUntil: (promise: Promise<unknown>) => void,
 ): Promise<SignatureCheck> {
-  const fingerprint = toHex(await crypto.subtle.digest("SHA-256", utf8(body)));
-  // Kept until the timestamp itself leaves the window: after that the push is refused anyway.
-  const expiresAt = (Number(push.timestamp) + toleranceSeconds + 60) * 1000;
+  // The kind is part of what is fingerprinted: the same bytes under another kind conflict too.
+  const fingerprint = toHex(await crypto.subtle.digest("SHA-256", utf8(`${kind}\n${content}`)));
+  // Kept until the timestamp itself leaves the window: after that the request is refused anyway.
+  const expiresAt = (Number(pair.timestamp) + toleranceSeconds + 60) * 1000;
   return batcherFor(env).check(
     env,
-    { timestamp: push.timestamp, nonce: push.nonce, fingerprint, expiresAt },
+    { timestamp: pair.timestamp, nonce: pair.nonce, fingerprint, expiresAt },
     waitUntil,
   );
 }

@@ -53,7 +53,7 @@ export function jssdkRoutes() {
       const ticket = await getJsapiTicket(c.env, config);
       return c.json(await buildJssdkConfig(config.appId!, ticket, pageUrl!));
     } catch (error) {
-      return apiErrorResponse(error);
+      return apiErrorResponse(error, "public");
     }
   });
 

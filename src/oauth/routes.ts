@@ -146,7 +146,7 @@ export function oauthRoutes() {
           `the code is invalid or already used (errcode ${error.errcode}); codes are single-use and live 5 minutes: start again at /oauth/login`,
         );
       }
-      return apiErrorResponse(error);
+      return apiErrorResponse(error, "public");
     }
     setCookie(c, SESSION_COOKIE, await sealSession(config, session), {
       ...COOKIE_BASE,

@@ -64,7 +64,15 @@ const emptyState = (): RefreshState => ({
   recentFailures: [],
 });
 
-class RefreshRefused extends Error {}
+/** A refresh that cannot go ahead; `upstream` is WeChat's answer behind it, when there was one. */
+class RefreshRefused extends Error {
+  constructor(
+    message: string,
+    readonly upstream?: UpstreamError,
+  ) {
+    super(message);
+  }
+}
 
 export class TokenAuthority extends DurableObject<Env> {
   readonly #records = new Map<CredentialKind, CredentialRecord>();
@@ -396,7 +404,7 @@ function leaseOf(record: CredentialRecord) {
 
 function leaseValue(result: LeaseResult): string {
   if (result.ok) return result.lease.value;
-  throw new RefreshRefused(result.reason);
+  throw new RefreshRefused(result.reason, result.upstream);
 }
 
 function unavailable(reason: string, retryAfterSeconds = 0): LeaseResult {
@@ -426,6 +434,8 @@ function describeFailure(error: unknown, at: number): RefreshFailure {
   }
   if (error instanceof WeChatTransportError)
     return { at, reason: `${error.message} (${error.hint})` };
-  if (error instanceof RefreshRefused) return { at, reason: error.message };
+  if (error instanceof RefreshRefused) {
+    return { at, reason: error.message, ...(error.upstream ? { upstream: error.upstream } : {}) };
+  }
   return { at, reason: `unexpected ${describeError(error)}` };
 }

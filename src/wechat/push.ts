@@ -12,8 +12,16 @@ import { parseMessage } from "./parse-message";
 import { computeMsgSignature, verifySignedParts } from "./signature";
 import { parseXml, renderXml, textOf } from "./xml";
 
-/** plaintext (明文), compatible (兼容: plain fields + Encrypt), safe (安全: Encrypt only). */
+/** The shape of one push: plaintext (明文), compatible (兼容: plain fields + Encrypt), safe (安全: Encrypt only). */
 export type PushMode = "plaintext" | "compatible" | "safe";
+
+/**
+ * The account's 消息加解密方式, which decides what is accepted: plaintext takes plaintext pushes
+ * only, safe takes encrypted pushes only, compatible takes both (for the minutes of switching in
+ * the console). A plaintext push proves nothing about its body (`signature` covers token,
+ * timestamp and nonce only), so where an EncodingAESKey exists, accepting one is a choice.
+ */
+export type MessageMode = "plaintext" | "compatible" | "safe";
 
 export interface PushQuery {
   signature?: string | undefined;
@@ -28,14 +36,21 @@ export interface PushSettings {
   token: string;
   appId?: string | undefined;
   encodingAESKey?: string | undefined;
+  /** The key before a rotation: tried when `encodingAESKey` cannot open a push. */
+  encodingAESKeyPrevious?: string | undefined;
+  messageMode: MessageMode;
   /** Accepted distance between the push's timestamp and `now`, in seconds. */
   timestampToleranceSeconds: number;
 }
 
-/** 400: malformed input; 401: not from WeChat; 503: the Worker lacks a setting. */
-export type PushFailureKind = "bad-request" | "unauthorized" | "not-configured";
+/**
+ * 400: malformed input; 401: not from WeChat (bad-signature: a signature that does not verify,
+ * which is what guessing the token looks like); 503: the Worker lacks a setting.
+ */
+export type PushFailureKind = "bad-request" | "unauthorized" | "bad-signature" | "not-configured";
 
-export type PushFailure = { ok: false; kind: PushFailureKind; reason: string };
+/** `reason` is one line for the response; `detail`, when present, is for the log only. */
+export type PushFailure = { ok: false; kind: PushFailureKind; reason: string; detail?: string };
 
 export interface OpenedPush {
   ok: true;
@@ -45,6 +60,8 @@ export interface OpenedPush {
   xml: string;
   timestamp: string;
   nonce: string;
+  /** The key that opened an encrypted push: its reply is sealed with the same one. */
+  encodingAESKey?: string;
 }
 
 // A MessageCrypt validates its key when built; an account's pushes all share one.
@@ -84,9 +101,9 @@ export async function verifyRequestSignature(
   if (!TIMESTAMP_PATTERN.test(timestamp))
     return fail("bad-request", "timestamp must be Unix seconds");
   if (nonce.length > 64) return fail("bad-request", "nonce is too long");
-  if (!SIGNATURE_PATTERN.test(signature)) return fail("unauthorized", "invalid signature");
+  if (!SIGNATURE_PATTERN.test(signature)) return fail("bad-signature", "invalid signature");
   if (!(await verifySignedParts([settings.token, timestamp, nonce], signature))) {
-    return fail("unauthorized", "invalid signature");
+    return fail("bad-signature", "invalid signature");
   }
   if (
     options.checkTimestamp &&
@@ -104,6 +121,15 @@ export async function openPush(
   settings: PushSettings,
   now: number,
 ): Promise<OpenedPush | PushFailure> {
+  const encryptType = (query.encrypt_type ?? "raw").toLowerCase();
+  if (encryptType !== "raw" && encryptType !== "aes") {
+    return fail("bad-request", "unsupported encrypt_type");
+  }
+  // Decided before anything is read: in safe mode a plaintext push is refused whatever it
+  // carries, since its signature could have been lifted from any request to this URL.
+  if (encryptType === "raw" && settings.messageMode === "safe") {
+    return fail("unauthorized", "plaintext pushes are refused: WECHAT_MESSAGE_MODE is safe");
+  }
   const signatureFailure = await verifyRequestSignature(query, settings, now);
   if (signatureFailure) return signatureFailure;
   const timestamp = query.timestamp!;
@@ -112,7 +138,6 @@ export async function openPush(
   const outer = parseXml(body);
   if (!outer.ok) return fail("bad-request", outer.reason);
 
-  const encryptType = (query.encrypt_type ?? "raw").toLowerCase();
   const encrypt = textOf(outer.root, "Encrypt");
   if (encryptType === "raw") {
     if (encrypt !== undefined && textOf(outer.root, "MsgType") === undefined) {
@@ -122,7 +147,6 @@ export async function openPush(
     if (!parsed.ok) return fail("bad-request", parsed.reason);
     return { ok: true, mode: "plaintext", message: parsed.message, xml: body, timestamp, nonce };
   }
-  if (encryptType !== "aes") return fail("bad-request", `unsupported encrypt_type`);
 
   if (!encrypt) return fail("bad-request", "encrypt_type=aes but the body has no Encrypt");
   const msgSignature = query.msg_signature;
@@ -131,26 +155,60 @@ export async function openPush(
     !SIGNATURE_PATTERN.test(msgSignature) ||
     !(await verifySignedParts([settings.token, timestamp, nonce, encrypt], msgSignature))
   ) {
-    return fail("unauthorized", "invalid msg_signature");
+    return fail("bad-signature", "invalid msg_signature");
   }
   if (!settings.encodingAESKey) return fail("not-configured", "WECHAT_ENCODING_AES_KEY is not set");
   if (!settings.appId) return fail("not-configured", "WECHAT_APPID is not set");
-
-  let inner: string;
-  try {
-    inner = (await messageCrypt(settings.encodingAESKey, settings.appId).decrypt(encrypt)).message;
-  } catch (error) {
-    if (error instanceof MessageCryptError)
-      return fail("bad-request", `cannot decrypt: ${error.message}`);
-    // WebCrypto rejects ciphertext it cannot unpad even with the synthetic block: a forged body.
-    return fail("bad-request", "cannot decrypt: ciphertext is corrupt (wrong EncodingAESKey?)");
+  if (settings.messageMode === "plaintext") {
+    return fail("bad-request", "encrypted pushes are refused: WECHAT_MESSAGE_MODE is plaintext");
   }
-  const decrypted = parseXml(inner);
+
+  const opened = await decryptWithKeys(encrypt, settings.appId, [
+    settings.encodingAESKey,
+    settings.encodingAESKeyPrevious,
+  ]);
+  if (!opened.ok) return opened;
+  const decrypted = parseXml(opened.message);
   if (!decrypted.ok) return fail("bad-request", `decrypted ${decrypted.reason}`);
   const parsed = parseMessage(decrypted.root);
   if (!parsed.ok) return fail("bad-request", parsed.reason);
   const mode: PushMode = textOf(outer.root, "MsgType") !== undefined ? "compatible" : "safe";
-  return { ok: true, mode, message: parsed.message, xml: inner, timestamp, nonce };
+  return {
+    ok: true,
+    mode,
+    message: parsed.message,
+    xml: opened.message,
+    timestamp,
+    nonce,
+    encodingAESKey: opened.encodingAESKey,
+  };
+}
+
+/**
+ * Opens `encrypt` with the first key that can. Every failure gets the same one-line reason:
+ * telling a bad pad from a wrong appid or a bad length field would be a padding oracle for
+ * anyone who knows the token. Which check failed is in `detail`, for the log.
+ */
+async function decryptWithKeys(
+  encrypt: string,
+  appId: string,
+  keys: readonly (string | undefined)[],
+): Promise<{ ok: true; message: string; encodingAESKey: string } | PushFailure> {
+  const failures: string[] = [];
+  for (const key of keys) {
+    if (!key) continue;
+    try {
+      return {
+        ok: true,
+        message: (await messageCrypt(key, appId).decrypt(encrypt)).message,
+        encodingAESKey: key,
+      };
+    } catch (error) {
+      // WebCrypto rejects ciphertext it cannot unpad even with the synthetic block: a forged body.
+      failures.push(error instanceof MessageCryptError ? error.code : "corrupt-ciphertext");
+    }
+  }
+  return { ...fail("bad-request", "cannot decrypt the push"), detail: failures.join(", ") };
 }
 
 /**
@@ -160,12 +218,14 @@ export async function openPush(
  */
 export async function sealReply(
   replyXml: string,
-  push: Pick<OpenedPush, "mode" | "nonce">,
+  push: Pick<OpenedPush, "mode" | "nonce" | "encodingAESKey">,
   settings: Pick<PushSettings, "token" | "appId" | "encodingAESKey">,
   now: number,
 ): Promise<string> {
   if (push.mode === "plaintext") return replyXml;
-  const encrypt = await messageCrypt(settings.encodingAESKey!, settings.appId!).encrypt(replyXml);
+  // During a key rotation WeChat answers with whichever key it sealed the push with.
+  const key = push.encodingAESKey ?? settings.encodingAESKey!;
+  const encrypt = await messageCrypt(key, settings.appId!).encrypt(replyXml);
   const timeStamp = String(Math.floor(now));
   const msgSignature = await computeMsgSignature(settings.token, timeStamp, push.nonce, encrypt);
   return renderXml({

@@ -10,7 +10,7 @@ import { createApp } from "../../src/app";
 import { parrot } from "../../src/bot/parrot";
 import { APPSECRET, authority, startClean } from "../token/helpers";
 
-const ADMIN_KEY = "admin-key-for-tests-0123456789";
+const ADMIN_KEY = "admin-key-for-tests-0123456789abcdef";
 const app = createApp(parrot);
 const withKey = { ...env, ADMIN_KEY };
 const withoutKey = { ...env, ADMIN_KEY: undefined };

@@ -9,7 +9,7 @@ import exampleMenu from "../../examples/menu.json";
 import { appFetch } from "../fixtures/platform-app";
 import { startClean } from "../token/helpers";
 
-const ADMIN = { ADMIN_KEY: "admin-key-for-tests-0123456789" };
+const ADMIN = { ADMIN_KEY: "admin-key-for-tests-0123456789abcdef" };
 const auth = { authorization: `Bearer ${ADMIN.ADMIN_KEY}` };
 
 function admin(path: string, init: RequestInit = {}) {

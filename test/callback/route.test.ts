@@ -273,7 +273,7 @@ describe("configuration that the callback needs", () => {
     const res = await fetch(
       push.path,
       { method: "POST", body: push.body },
-      { WECHAT_ENCODING_AES_KEY: undefined },
+      { WECHAT_ENCODING_AES_KEY: undefined, WECHAT_MESSAGE_MODE: undefined },
     );
     expect(res.status).toBe(200);
     expect(state.runs).toBe(1);

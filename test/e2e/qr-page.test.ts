@@ -19,7 +19,7 @@ import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser"
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const PAGE_DIR = join(ROOT, "examples", "qr-landing");
-const ADMIN_KEY = "e2e-admin-key-0123456789abcdef";
+const ADMIN_KEY = "e2e-admin-key-0123456789abcdef0123456789";
 
 // Straight to stderr: the test runner keeps console output of tests that did not fail to itself.
 if (browserMissing) {

@@ -117,4 +117,19 @@ describe("GET /jssdk/config", () => {
     expect(res.status).toBeGreaterThanOrEqual(502);
     expect(JSON.stringify(await res.json())).toMatch(/48001/);
   });
+
+  it("tells a stranger the errcode and our hint, never WeChat's errmsg (40164 names the egress IP)", async () => {
+    fake = await startClean({ ipWhitelist: ["198.51.100.1"], clientIp: "203.0.113.44" });
+    const res = await appFetch(
+      `/jssdk/config?url=${encodeURIComponent("https://app.example.com/")}`,
+      {},
+      PAGES,
+    );
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ errcode: 40164 });
+    expect(JSON.parse(text).hint).toMatch(/IP whitelist/);
+    expect(text).not.toContain("203.0.113.44");
+    expect(text).not.toMatch(/invalid ip|not in whitelist|rid:/);
+  });
 });

@@ -9,6 +9,7 @@ const v2Settings: PushSettings = {
   token: V2.token,
   appId: V2.appid,
   encodingAESKey: V2.encodingAESKey,
+  messageMode: "compatible",
   timestampToleranceSeconds: 300,
 };
 const v2Query: PushQuery = {
@@ -129,9 +130,9 @@ describe("openPush", () => {
   });
 
   it.each([
-    ["wrong signature", { signature: "0".repeat(40) }, "unauthorized"],
-    ["non-hex signature", { signature: "z".repeat(40) }, "unauthorized"],
-    ["wrong msg_signature", { msg_signature: "0".repeat(40) }, "unauthorized"],
+    ["wrong signature", { signature: "0".repeat(40) }, "bad-signature"],
+    ["non-hex signature", { signature: "z".repeat(40) }, "bad-signature"],
+    ["wrong msg_signature", { msg_signature: "0".repeat(40) }, "bad-signature"],
     ["missing signature", { signature: undefined }, "bad-request"],
     ["missing timestamp", { timestamp: undefined }, "bad-request"],
     ["missing nonce", { nonce: undefined }, "bad-request"],
@@ -146,7 +147,7 @@ describe("openPush", () => {
 
   it("checks the plain signature even when msg_signature is right", async () => {
     const push = await openPush({ ...v2Query, nonce: "1320562133" }, v2Body, v2Settings, v2Now);
-    expect(push).toMatchObject({ ok: false, kind: "unauthorized" });
+    expect(push).toMatchObject({ ok: false, kind: "bad-signature" });
   });
 
   it("an encrypted body without encrypt_type=aes is refused, not treated as plaintext", async () => {
@@ -162,11 +163,14 @@ describe("openPush", () => {
     expect(await openPush(v2Query, v2Body, otherApp, v2Now)).toMatchObject({
       ok: false,
       kind: "bad-request",
+      reason: "cannot decrypt the push",
+      detail: "appid-mismatch",
     });
     const otherKey = { ...v2Settings, encodingAESKey: V5.encodingAESKey };
     expect(await openPush(v2Query, v2Body, otherKey, v2Now)).toMatchObject({
       ok: false,
       kind: "bad-request",
+      reason: "cannot decrypt the push",
     });
     const noKey = { ...v2Settings, encodingAESKey: undefined };
     const push = await openPush(v2Query, v2Body, noKey, v2Now);
@@ -209,5 +213,67 @@ describe("sealReply", () => {
     const a = await sealReply(replyXml, { mode: "safe", nonce: "1" }, v2Settings, v2Now);
     const b = await sealReply(replyXml, { mode: "safe", nonce: "1" }, v2Settings, v2Now);
     expect(a).not.toBe(b);
+  });
+});
+
+describe("openPush: the account's message mode", () => {
+  const { encrypt_type: _, msg_signature: __, ...signedOnly } = v2Query;
+  const plaintextBody =
+    "<xml><ToUserName>a</ToUserName><FromUserName>b</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>";
+
+  it("safe refuses a plaintext push before its signature is even checked", async () => {
+    const safe = { ...v2Settings, messageMode: "safe" as const };
+    for (const query of [signedOnly, { ...signedOnly, signature: "0".repeat(40) }]) {
+      const push = await openPush(query, plaintextBody, safe, v2Now);
+      expect(push).toMatchObject({ ok: false, kind: "unauthorized" });
+      expect(!push.ok && push.reason).toContain("WECHAT_MESSAGE_MODE is safe");
+    }
+    expect((await openPush(v2Query, v2Body, safe, v2Now)).ok).toBe(true);
+  });
+
+  it("plaintext refuses an encrypted push; compatible takes both", async () => {
+    const plaintext = { ...v2Settings, messageMode: "plaintext" as const };
+    const push = await openPush(v2Query, v2Body, plaintext, v2Now);
+    expect(push).toMatchObject({ ok: false, kind: "bad-request" });
+    expect(!push.ok && push.reason).toContain("WECHAT_MESSAGE_MODE is plaintext");
+    expect((await openPush(signedOnly, plaintextBody, plaintext, v2Now)).ok).toBe(true);
+    expect((await openPush(signedOnly, plaintextBody, v2Settings, v2Now)).ok).toBe(true);
+    expect((await openPush(v2Query, v2Body, v2Settings, v2Now)).ok).toBe(true);
+  });
+});
+
+describe("openPush: a rotated EncodingAESKey", () => {
+  const rotated = { ...v2Settings, encodingAESKey: V5.encodingAESKey };
+
+  it("opens with the previous key, and the reply is sealed with the key that opened it", async () => {
+    expect((await openPush(v2Query, v2Body, rotated, v2Now)).ok).toBe(false);
+    const push = await openPush(
+      v2Query,
+      v2Body,
+      { ...rotated, encodingAESKeyPrevious: V2.encodingAESKey },
+      v2Now,
+    );
+    if (!push.ok) throw new Error(push.reason);
+    expect(push.encodingAESKey).toBe(V2.encodingAESKey);
+    const sealed = await sealReply("<xml><Content>ok</Content></xml>", push, rotated, v2Now);
+    const encrypt = textOf((parseXml(sealed) as { ok: true; root: never }).root, "Encrypt")!;
+    const opened = await new MessageCrypt(V2.encodingAESKey, V2.appid).decrypt(encrypt);
+    expect(opened.message).toBe("<xml><Content>ok</Content></xml>");
+    await expect(new MessageCrypt(V5.encodingAESKey, V2.appid).decrypt(encrypt)).rejects.toThrow();
+  });
+
+  it("a push neither key opens gets the one uniform reason, and the log detail names both", async () => {
+    const push = await openPush(
+      v2Query,
+      v2Body,
+      { ...rotated, encodingAESKeyPrevious: V1.encodingAESKey },
+      v2Now,
+    );
+    expect(push).toMatchObject({
+      ok: false,
+      kind: "bad-request",
+      reason: "cannot decrypt the push",
+    });
+    expect(!push.ok && push.detail?.split(", ")).toHaveLength(2);
   });
 });
