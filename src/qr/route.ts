@@ -3,20 +3,28 @@
  *
  * GET /qr?scene=…[&expire=…][&format=json|svg|png][&permanent=1], called from the page's browser:
  * 1. CORS for ALLOWED_ORIGINS (a working preflight, `*` accepted here only).
- * 2. An Authorization header must carry the admin key (401 otherwise); admin calls skip 3.
- * 3. Per-visitor rate limit on CF-Connecting-IP (QR_RATE_LIMITER, 60 a minute): 429 + Retry-After.
+ * 2. An Authorization header must carry the admin key, checked as /admin checks it
+ *    (src/http/admin-caller.ts): 503 while ADMIN_KEY is unusable, 401 for a wrong key, which counts
+ *    against the client's failure budget, and 429 once that is spent, before any comparison.
+ *    Visitors without the header are never affected by any of this.
+ * 3. Per-visitor rate limit (QR_RATE_LIMITER, 60 a minute) by client address, an IPv6 address by
+ *    its /64: 429 + Retry-After. Admin calls are not limited.
  * 4. permanent=1 needs the admin key: an account has 100,000 permanent codes for ever, and an open
- *    endpoint would let anyone spend them (401 without a key, 403 when ADMIN_KEY is not set).
+ *    endpoint would let anyone spend them (401 without a key, 403 when ADMIN_KEY is not set, 503
+ *    while it is unusable).
  * 5. Bad parameters: 400 naming the parameter. Nothing is created before this point.
- * 6. The ticket: isolate memory, else the scene's QrTicketIssuer, which creates at most one.
+ * 6. The ticket: isolate memory, else the scene's QrTicketIssuer, which creates at most one, and
+ *    for visitors only within the account's daily cap (QR_NEW_SCENES_PER_DAY): past it, 429 with
+ *    Retry-After until midnight in Beijing for a scene that has no live ticket.
  */
 import { Hono } from "hono/tiny";
 import { adminAuth } from "../admin/auth";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
+import { identifyAdminCaller } from "../http/admin-caller";
+import { clientAddressKey } from "../http/client-address";
 import { cors } from "../http/cors";
 import { qrAnswer } from "./answer";
-import { classifyCaller } from "./admin-key";
 import { readPermanent, readQrQuery } from "./params";
 import { qrStatsHandler } from "./stats-route";
 import { qrTicketCache } from "./ticket-cache";
@@ -38,15 +46,18 @@ export function qrRoutes() {
 
   app.get("/", async (c) => {
     const config = c.var.config;
-    const caller = await classifyCaller(c.req.header("authorization"), config.adminKey);
-    if (caller === "bad-key") {
-      return c.json({ error: "wrong admin key (Authorization: Bearer <ADMIN_KEY>)" }, 401, {
-        ...NO_STORE,
-        "www-authenticate": 'Bearer realm="qr"',
-      });
-    }
+    const identified = await identifyAdminCaller({
+      authorization: c.req.header("authorization"),
+      connectingIp: c.req.header("cf-connecting-ip"),
+      adminKeys: config.adminKeys,
+      adminKeyProblem: config.adminKeyProblem,
+      limiter: c.env.AUTH_FAILURE_LIMITER,
+      realm: "qr",
+    });
+    if (identified.kind === "refused") return identified.response;
+    const caller = identified.kind === "admin" ? "admin" : "visitor";
     if (caller === "visitor") {
-      const client = c.req.header("cf-connecting-ip") ?? "unknown";
+      const client = clientAddressKey(c.req.header("cf-connecting-ip"));
       const { success } = await c.env.QR_RATE_LIMITER.limit({ key: `qr:${client}` });
       // Not logged: under abuse that would be a log line per refused request.
       if (!success) {
@@ -64,7 +75,8 @@ export function qrRoutes() {
     }
     const { permanent } = permanentFlag;
     if (permanent && caller !== "admin") {
-      if (!config.adminKey) {
+      if (config.adminKeyProblem) return c.json({ error: config.adminKeyProblem }, 503, NO_STORE);
+      if (!config.adminKeys) {
         return c.json(
           {
             error:
@@ -86,7 +98,12 @@ export function qrRoutes() {
     const { appId } = config;
     const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
     if (missing || !appId) return c.json({ error: missing }, 503, NO_STORE);
-    const result = await qrTicketCache.get(c.env, appId, query.query.spec);
+    const result = await qrTicketCache.get(
+      c.env,
+      appId,
+      query.query.spec,
+      caller === "admin" ? {} : { newScenesPerDay: config.qrNewScenesPerDay },
+    );
     if (!result.ok) {
       const { status, body, retryAfterSeconds } = result.failure;
       return c.json(body, status, {

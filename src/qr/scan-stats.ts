@@ -19,11 +19,20 @@
  *   unfollow, or after 400 days.
  * - `recent_push`: a keyed hash per event for 10 minutes, so WeChat's retries of one push
  *   (3 deliveries in about 15 s) are counted once.
+ * - `new_scenes`: how many temporary codes /qr created for visitors per Beijing day, for the
+ *   daily cap (new-scene-cap.ts); kept a few days.
  * openids are never stored in the clear; the hash key is derived from a Worker secret
  * (follower-key.ts) and never leaves the Worker.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env";
+import { log } from "../log";
+import {
+  NEW_SCENES_SCHEMA,
+  pruneNewScenes,
+  releaseNewScene,
+  reserveNewScene,
+} from "./new-scene-cap";
 
 export type ScanKind = "scan" | "follow" | "unfollow";
 
@@ -88,6 +97,21 @@ export class QrScanStats extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(SCHEMA);
+    this.#sql.exec(NEW_SCENES_SCHEMA);
+  }
+
+  /** Takes one of `day`'s `limit` slots for a new temporary code; false when none is left. */
+  async reserveNewScene(day: string, limit: number): Promise<boolean> {
+    pruneNewScenes(this.#sql, Date.now());
+    const taken = reserveNewScene(this.#sql, day, limit);
+    // Once a day, when the last slot goes, rather than once for every refusal after it.
+    if (taken === limit) log.warn("qr.new_scenes.cap_reached", { day, limit });
+    return taken !== undefined;
+  }
+
+  /** Gives back a slot taken on `day` whose `qrcode/create` failed. */
+  async releaseNewScene(day: string): Promise<void> {
+    releaseNewScene(this.#sql, day);
   }
 
   /** Counts one event; returns the scene it was counted against, or undefined when it was not. */

@@ -9,7 +9,7 @@
  */
 import type { Env } from "../env";
 import type { QrCodeSpec } from "../wechat/qrcode";
-import { qrTicketIssuerName, type QrIssueResult } from "./ticket-issuer";
+import { qrTicketIssuerName, type QrIssueOptions, type QrIssueResult } from "./ticket-issuer";
 import { hasComfortableLife } from "./ticket-life";
 
 const MAX_ENTRIES = 500;
@@ -17,7 +17,13 @@ const MAX_ENTRIES = 500;
 export class QrTicketCache {
   readonly #entries = new Map<string, Extract<QrIssueResult, { ok: true }>["ticket"]>();
 
-  async get(env: Env, appId: string, spec: QrCodeSpec, now = Date.now()): Promise<QrIssueResult> {
+  async get(
+    env: Env,
+    appId: string,
+    spec: QrCodeSpec,
+    options: QrIssueOptions = {},
+    now = Date.now(),
+  ): Promise<QrIssueResult> {
     const name = qrTicketIssuerName(appId, spec);
     const life = spec.kind === "temporary" ? spec.expireSeconds : 0;
     const cached = this.#entries.get(name);
@@ -29,6 +35,7 @@ export class QrTicketCache {
     }
     const result = await env.QR_TICKET_ISSUER.get(env.QR_TICKET_ISSUER.idFromName(name)).issue(
       spec,
+      options,
     );
     if (result.ok) {
       this.#entries.delete(name);

@@ -13,22 +13,38 @@
  * queue behind another; an idle object costs nothing. The price is one object per scene ever
  * asked for, and no single place that lists them (the stats object does that job).
  *
+ * A temporary ticket's record is deleted by an alarm once the ticket has expired, so the objects
+ * of scenes nobody asks for again hold nothing; permanent tickets are kept for ever. Creations
+ * for visitors go through the account's daily cap first (new-scene-cap.ts); past it a live
+ * ticket is still served, even one short of comfortable life, rather than none.
+ *
  * Failures come back as values (RPC keeps no error classes), already shaped as the HTTP answer by
- * `apiErrorResponse`, so the token and secret never appear in them.
+ * `apiErrorResponse(…, "public")`: /qr answers anyone, so neither the token nor WeChat's errmsg
+ * (for 40164 it names the egress IP) appears in them; the errmsg goes to the log.
  */
 import { DurableObject } from "cloudflare:workers";
-import { loadConfig } from "../config";
+import { loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { createApiClient } from "../token/api-client";
 import { apiErrorResponse } from "../token/api-error-response";
 import { qrCodeCreateBody, readQrCodeTicket, sceneKey, type QrCodeSpec } from "../wechat/qrcode";
+import { qrScanStats } from "./attribution";
+import { beijingDay, secondsToBeijingMidnight } from "./new-scene-cap";
 import { hasComfortableLife, type QrTicket } from "./ticket-life";
 
 export interface QrIssueFailure {
-  status: 502 | 503;
+  status: 429 | 502 | 503;
   body: Record<string, unknown>;
   retryAfterSeconds?: number;
+}
+
+export interface QrIssueOptions {
+  /**
+   * Temporary codes this caller may have created per Beijing day for the account
+   * (QR_NEW_SCENES_PER_DAY); absent for admin calls, which are not capped.
+   */
+  newScenesPerDay?: number;
 }
 
 export type QrIssueResult =
@@ -43,24 +59,32 @@ export function qrTicketIssuerName(appId: string, spec: QrCodeSpec): string {
 
 const requestedLife = (spec: QrCodeSpec) => (spec.kind === "temporary" ? spec.expireSeconds : 0);
 
+const isLive = (ticket: QrTicket | undefined, now: number): ticket is QrTicket =>
+  ticket !== undefined && (ticket.expiresAt === undefined || ticket.expiresAt > now);
+
 export class QrTicketIssuer extends DurableObject<Env> {
   #inflight: Promise<QrIssueResult> | undefined;
+  #expiryArmed = false;
 
   /** A ticket for `spec` with comfortable life left: the stored one, or one new one. */
-  async issue(spec: QrCodeSpec): Promise<QrIssueResult> {
+  async issue(spec: QrCodeSpec, options: QrIssueOptions = {}): Promise<QrIssueResult> {
     const stored = await this.ctx.storage.get<QrTicket>(TICKET_KEY);
+    if (stored && !this.#expiryArmed) await this.#armExpiry(stored);
     if (stored && hasComfortableLife(stored, requestedLife(spec), Date.now())) {
       return { ok: true, ticket: stored, created: false };
     }
     if (this.#inflight) {
       const joined = await this.#inflight;
-      // A creation for a shorter code may not suit this request; then this one creates its own.
-      if (!joined.ok || hasComfortableLife(joined.ticket, requestedLife(spec), Date.now())) {
-        return joined.ok ? { ...joined, created: false } : joined;
+      if (joined.ok && hasComfortableLife(joined.ticket, requestedLife(spec), Date.now())) {
+        return { ...joined, created: false };
       }
-      return this.issue(spec);
+      // A creation for a shorter code may not suit this request, and a refusal by the cap does
+      // not apply to an admin call: then this one tries on its own.
+      const refusedByCap = !joined.ok && joined.failure.status === 429;
+      if (!joined.ok && !(refusedByCap && options.newScenesPerDay === undefined)) return joined;
+      return this.issue(spec, options);
     }
-    const creation = this.#create(spec);
+    const creation = this.#create(spec, options);
     this.#inflight = creation;
     try {
       return await creation;
@@ -74,20 +98,98 @@ export class QrTicketIssuer extends DurableObject<Env> {
     return this.ctx.storage.get<QrTicket>(TICKET_KEY);
   }
 
-  async #create(spec: QrCodeSpec): Promise<QrIssueResult> {
+  /** Forgets an expired temporary ticket; one renewed since is kept, and its expiry armed again. */
+  override async alarm(): Promise<void> {
+    const stored = await this.ctx.storage.get<QrTicket>(TICKET_KEY);
+    if (stored?.expiresAt === undefined) return;
+    if (stored.expiresAt > Date.now()) {
+      await this.ctx.storage.setAlarm(stored.expiresAt);
+      return;
+    }
+    await this.ctx.storage.deleteAll();
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Records stored before expiry alarms existed get one the first time they are read. */
+  async #armExpiry(stored: QrTicket): Promise<void> {
+    this.#expiryArmed = true;
+    if (stored.expiresAt === undefined) return;
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(stored.expiresAt);
+    }
+  }
+
+  async #create(spec: QrCodeSpec, options: QrIssueOptions): Promise<QrIssueResult> {
     const loaded = loadConfig(this.env);
     if (!loaded.ok) return { ok: false, failure: { status: 503, body: { error: loaded.reason } } };
+    const { config } = loaded;
+    if (spec.kind === "permanent" || options.newScenesPerDay === undefined) {
+      return this.#callCreate(spec, config);
+    }
+    if (!config.appId) {
+      return { ok: false, failure: { status: 503, body: { error: "WECHAT_APPID is not set" } } };
+    }
+    const now = Date.now();
+    const day = beijingDay(now);
+    const stats = qrScanStats(this.env, config.appId);
+    let reserved: boolean | undefined;
+    try {
+      reserved = await stats.reserveNewScene(day, options.newScenesPerDay);
+    } catch (error) {
+      log.error("qr.new_scenes.unavailable", { error: describeError(error) });
+    }
+    if (reserved) {
+      const result = await this.#callCreate(spec, config);
+      if (!result.ok) {
+        try {
+          await stats.releaseNewScene(day);
+        } catch (error) {
+          // The slot stays taken until the day ends: the cap errs on the safe side.
+          log.warn("qr.new_scenes.refund_failed", { error: describeError(error) });
+        }
+      }
+      return result;
+    }
+    // Past the cap, or with no way to count: the live ticket, even short of comfortable life,
+    // is better than none.
+    const stored = await this.ctx.storage.get<QrTicket>(TICKET_KEY);
+    if (isLive(stored, Date.now())) return { ok: true, ticket: stored, created: false };
+    if (reserved === undefined) {
+      return {
+        ok: false,
+        failure: {
+          status: 503,
+          body: { error: "new QR codes cannot be counted right now; try again shortly" },
+          retryAfterSeconds: 10,
+        },
+      };
+    }
+    return {
+      ok: false,
+      failure: {
+        status: 429,
+        body: {
+          error:
+            "this account's new QR codes for today are used up (QR_NEW_SCENES_PER_DAY); " +
+            "try again after midnight, Beijing time",
+        },
+        retryAfterSeconds: secondsToBeijingMidnight(now),
+      },
+    };
+  }
+
+  async #callCreate(spec: QrCodeSpec, config: WeChatConfig): Promise<QrIssueResult> {
     const startedAt = Date.now();
     let answer: Record<string, unknown>;
     try {
-      answer = await createApiClient(this.env, loaded.config).post(
+      answer = await createApiClient(this.env, config).post(
         "/cgi-bin/qrcode/create",
         qrCodeCreateBody(spec),
       );
     } catch (error) {
       let response: Response;
       try {
-        response = apiErrorResponse(error);
+        response = apiErrorResponse(error, "public");
       } catch {
         log.error("qr.create.failed", { error: describeError(error) });
         return {
@@ -129,6 +231,8 @@ export class QrTicketIssuer extends DurableObject<Env> {
         : {}),
     };
     await this.ctx.storage.put(TICKET_KEY, record);
+    if (record.expiresAt !== undefined) await this.ctx.storage.setAlarm(record.expiresAt);
+    this.#expiryArmed = true;
     log.info("qr.created", { kind: spec.kind, scene: record.scene });
     return { ok: true, ticket: record, created: true };
   }

@@ -1,5 +1,10 @@
-import { abortAllDurableObjects, env, runInDurableObject } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  abortAllDurableObjects,
+  env,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { qrCodeBook } from "../../dev/fake-wechat/endpoints/qrcode";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { qrTicketCache } from "../../src/qr/ticket-cache";
@@ -261,6 +266,23 @@ describe("GET /qr: upstream trouble", () => {
     expect(created()).toBe(0);
   });
 
+  it("WeChat's errmsg never reaches the answer: 40164's names the egress IP, and goes to the log only", async () => {
+    fake.inject({ ipNotWhitelisted: "1.2.3.4" }, { path: CREATE });
+    const warnings = vi.spyOn(console, "warn");
+    for (const key of [undefined, ADMIN_KEY]) {
+      const answer = await call(`/qr?scene=${newScene()}`, key ? { key } : {});
+      expect(answer.status).toBe(502);
+      expect(answer.json()).toEqual({
+        error: "WeChat answered errcode 40164",
+        errcode: 40164,
+        hint: expect.stringContaining("IP whitelist"),
+      });
+      expect(answer.body).not.toMatch(/1\.2\.3\.4|invalid ip|errmsg/);
+    }
+    expect(warnings.mock.calls.flat().join("\n")).toMatch(/"errmsg":"invalid ip 1\.2\.3\.4/);
+    warnings.mockRestore();
+  });
+
   it("a failure is not cached: the next request creates the ticket", async () => {
     const id = newScene();
     fake.inject("busy", { path: CREATE, times: 1 });
@@ -345,5 +367,91 @@ describe("GET /qr: per-visitor rate limit", () => {
     expect((await call(`/qr?scene=${id}`, { ip: "203.0.113.100" })).status).toBe(200);
     expect((await call(`/qr?scene=${id}`, { ip, key: ADMIN_KEY })).status).toBe(200);
     expect(created()).toBe(1);
+  });
+
+  it("an IPv6 client counts by its /64: its other addresses share the bucket, another /64 does not", async () => {
+    const id = newScene();
+    const minute = () => Math.floor(Date.now() / 60_000);
+    let network = 0;
+    let statuses: number[] = [];
+    let over: Awaited<ReturnType<typeof call>> | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      network = 0x6401 + attempt;
+      const started = minute();
+      statuses = [];
+      for (let i = 0; i < 60; i++) {
+        const ip = `2001:db8:${network.toString(16)}:7::${(i + 1).toString(16)}`;
+        statuses.push((await call(`/qr?scene=${id}`, { ip })).status);
+      }
+      // The same /64, written out in full and in capitals.
+      const ip = `2001:0DB8:${network.toString(16).toUpperCase()}:0007:FFFF:0000:0000:00AB`;
+      over = await call(`/qr?scene=${id}`, { ip });
+      if (minute() === started) break;
+    }
+    expect(statuses).toEqual(Array(60).fill(200));
+    expect(over!.status).toBe(429);
+    expect(over!.headers.get("retry-after")).toBe("60");
+    const next = `2001:db8:${network.toString(16)}:8::1`;
+    expect((await call(`/qr?scene=${id}`, { ip: next })).status).toBe(200);
+    expect(created()).toBe(1);
+  });
+});
+
+describe("GET /qr: an expired temporary ticket's record is deleted", () => {
+  const spec = (id: string): QrCodeSpec => ({
+    kind: "temporary",
+    scene: { type: "id", id: Number(id) },
+    expireSeconds: 600,
+  });
+
+  it("an alarm at the ticket's expiry deletes it; one that is still live is kept", async () => {
+    const id = newScene();
+    const first = (await call(`/qr?scene=${id}&expire=600`)).json();
+    await runInDurableObject(issuer(spec(id)), async (_, state) => {
+      const stored = (await state.storage.get<QrTicket>("ticket"))!;
+      expect(await state.storage.getAlarm()).toBe(stored.expiresAt);
+      expect(new Date(stored.expiresAt!).toISOString()).toBe(first.expires_at);
+    });
+    // Run early (before the expiry): nothing is lost, and the alarm is set again.
+    expect(await runDurableObjectAlarm(issuer(spec(id)))).toBe(true);
+    expect((await issuer(spec(id)).current())?.ticket).toBe(first.ticket);
+
+    await runInDurableObject(issuer(spec(id)), async (_, state) => {
+      const stored = (await state.storage.get<QrTicket>("ticket"))!;
+      expect(await state.storage.getAlarm()).toBe(stored.expiresAt);
+      await state.storage.put("ticket", { ...stored, expiresAt: Date.now() - 1000 });
+    });
+    expect(await runDurableObjectAlarm(issuer(spec(id)))).toBe(true);
+    await runInDurableObject(issuer(spec(id)), async (_, state) => {
+      expect((await state.storage.list()).size).toBe(0);
+      expect(await state.storage.getAlarm()).toBeNull();
+    });
+
+    // The scene is new again.
+    qrTicketCache.clear();
+    const again = (await call(`/qr?scene=${id}&expire=600`)).json();
+    expect(again.ticket).not.toBe(first.ticket);
+    expect(created()).toBe(2);
+  });
+
+  it("a record stored before expiry alarms existed gets one the next time it is read", async () => {
+    const id = newScene();
+    await call(`/qr?scene=${id}&expire=600`);
+    await runInDurableObject(issuer(spec(id)), (_, state) => state.storage.deleteAlarm());
+    await abortAllDurableObjects();
+    qrTicketCache.clear();
+    await call(`/qr?scene=${id}&expire=600`);
+    await runInDurableObject(issuer(spec(id)), async (_, state) => {
+      const stored = (await state.storage.get<QrTicket>("ticket"))!;
+      expect(await state.storage.getAlarm()).toBe(stored.expiresAt);
+    });
+    expect(created()).toBe(1);
+  });
+
+  it("a permanent ticket has no alarm and is kept", async () => {
+    const permanent: QrCodeSpec = { kind: "permanent", scene: { type: "id", id: 78 } };
+    const body = (await call("/qr?scene=78&permanent=1", { key: ADMIN_KEY })).json();
+    expect(await runDurableObjectAlarm(issuer(permanent))).toBe(false);
+    expect((await issuer(permanent).current())?.ticket).toBe(body.ticket);
   });
 });
