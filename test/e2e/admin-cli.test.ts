@@ -17,7 +17,7 @@ import { freePort } from "../../dev/simulator/ports";
 import { startWorker, type WorkerProcess } from "../../dev/simulator/worker-process";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const ADMIN_KEY = "cli-admin-key-0123456789abcdef";
+const ADMIN_KEY = "cli-admin-key-0123456789abcdef0123456789";
 const run = promisify(execFile);
 
 describe("the admin command line", () => {
