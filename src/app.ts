@@ -1,21 +1,37 @@
 /**
- * The Worker's HTTP surface: configuration first, then one sub-app per concern.
+ * The Worker's HTTP surface: configuration first, then one sub-app per surface, each behind a
+ * check of the bindings it needs (src/bindings.ts). Surfaces turned off in the options are not
+ * mounted: they answer 404 like any unknown path.
  */
+import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "./app-env";
-import type { BotContext } from "./bot/context";
 import { adminAuth } from "./admin/auth";
 import { platformAdminRoutes } from "./admin/platform-routes";
 import { adminRoutes } from "./admin/routes";
-import { callbackRoutes } from "./callback/route";
+import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
+import type { BotContext } from "./bot/context";
+import { callbackRoutes, type PushHook } from "./callback/route";
 import { loadConfig } from "./config";
-import { healthRoutes } from "./health/route";
 import { domainVerificationRoutes } from "./domain-verification/route";
+import { healthRoutes } from "./health/route";
 import { jssdkRoutes } from "./jssdk/route";
 import { describeError, log } from "./log";
 import { oauthRoutes } from "./oauth/routes";
 import { qrRoutes } from "./qr/route";
 import type { WeChatRouter } from "./wechat/router";
+
+/** The optional surfaces, each on unless set to false. */
+export interface SurfaceOptions {
+  /** `/qr` and `/qr/stats` (parametric QR codes and scan statistics). */
+  qr?: boolean;
+  /** `/oauth/*` (网页授权). */
+  oauth?: boolean;
+  /** `/jssdk/config` (wx.config signatures). */
+  jssdk?: boolean;
+  /** `/admin/*` (the token for other backends, self-check, menus, messages, media). */
+  admin?: boolean;
+}
 
 /** 503 naming the malformed variable (never its value): every endpoint answers so until fixed. */
 export function invalidConfigResponse(reason: string): Response {
@@ -29,8 +45,21 @@ export function internalErrorResponse(url: string, error: unknown): Response {
   return Response.json({ error: "internal error" }, { status: 500 });
 }
 
-export function createApp(bot: WeChatRouter<BotContext>) {
+function requireBindings(names: Parameters<typeof missingBinding>[1]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const missing = missingBinding(c.env, names);
+    if (missing) return missingBindingResponse(missing);
+    await next();
+  };
+}
+
+export function createApp(
+  bot: WeChatRouter<BotContext>,
+  options: SurfaceOptions = {},
+  hooks: readonly PushHook[] = [],
+) {
   const app = new Hono<AppEnv>();
+  const on = (surface: keyof SurfaceOptions) => options[surface] !== false;
 
   app.use("*", async (c, next) => {
     const result = loadConfig(c.env);
@@ -39,20 +68,32 @@ export function createApp(bot: WeChatRouter<BotContext>) {
     await next();
   });
 
-  app.route("/wechat", callbackRoutes(bot));
+  app.route("/wechat", callbackRoutes(bot, hooks));
 
   app.route("/healthz", healthRoutes());
 
-  app.route("/qr", qrRoutes());
+  if (on("qr")) {
+    app.use("/qr/*", requireBindings(SURFACE_BINDINGS.qr));
+    app.use("/qr", requireBindings(SURFACE_BINDINGS.qr));
+    app.route("/qr", qrRoutes());
+  }
 
-  // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
-  app.use("/admin/*", adminAuth());
-  app.route("/admin", adminRoutes());
-  app.route("/admin", platformAdminRoutes());
+  if (on("admin")) {
+    // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
+    app.use("/admin/*", requireBindings(SURFACE_BINDINGS.admin), adminAuth());
+    app.route("/admin", adminRoutes());
+    app.route("/admin", platformAdminRoutes());
+  }
 
-  app.route("/oauth", oauthRoutes());
+  if (on("oauth")) {
+    app.use("/oauth/*", requireBindings(SURFACE_BINDINGS.oauth));
+    app.route("/oauth", oauthRoutes());
+  }
 
-  app.route("/jssdk", jssdkRoutes());
+  if (on("jssdk")) {
+    app.use("/jssdk/*", requireBindings(SURFACE_BINDINGS.jssdk));
+    app.route("/jssdk", jssdkRoutes());
+  }
 
   // MP_verify_<code>.txt must be at the domain root.
   app.route("/", domainVerificationRoutes());

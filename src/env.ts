@@ -1,8 +1,14 @@
 /**
- * The Worker's bindings and variables. Every variable is optional at the type level: a missing
- * or malformed one is reported by `loadConfig` as a 503 naming it, not as a crash.
+ * The bindings and variables the library reads: a user's own `Env` (from `wrangler types`)
+ * extends or matches it. Every variable is optional at the type level: a missing or malformed
+ * one is reported by `loadConfig` as a 503 naming it, not as a crash; a missing binding answers
+ * 503 naming it on the surfaces that need it (src/bindings.ts).
+ *
+ * Durable Object namespaces are typed without their class here, so that this module imports
+ * nothing: each one's typed stub comes from the one accessor that reaches it (for example
+ * `tokenAuthority` in src/token/authority-client.ts). The library declares no globals.
  */
-export interface Env {
+export interface WeChatEdgeVars {
   /** 令牌 Token from the MP console: 3–32 letters and digits. Required. */
   WECHAT_TOKEN?: string;
   /** AppID: `wx` + 16 hex digits. */
@@ -20,6 +26,8 @@ export interface Env {
   WECHAT_MESSAGE_MODE?: string;
   /** Base URL of WeChat's API (or a fake, or a fixed-IP proxy). Default https://api.weixin.qq.com. */
   WECHAT_API_BASE?: string;
+  /** Base URL of showqrcode's host (the image in /qr answers). Default https://mp.weixin.qq.com. */
+  WECHAT_MP_BASE?: string;
   /**
    * Bearer key for /admin endpoints (32+ characters; two separated by a comma while rotating);
    * unset → they answer 404, too short → 503.
@@ -49,17 +57,27 @@ export interface Env {
   SESSION_SECRET?: string;
   /** The code of the domain-verification file MP_verify_<code>.txt that WeChat asks for. */
   MP_VERIFY?: string;
+}
+
+/**
+ * A Durable Object namespace of whichever class: a user's generated Env types each one with the
+ * class it re-exports, and the library's accessors give the stub its type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any class, by design
+type AnyDurableObjectNamespace = DurableObjectNamespace<any>;
+
+/** The bindings the library uses (wrangler.toml); which surface needs which: src/bindings.ts. */
+export interface WeChatEdgeBindings {
   /** Hot read cache of the access_token and jsapi_ticket (never used for locking). */
   TOKEN_CACHE: KVNamespace;
   /** One TokenAuthority per appid: the single writer of the access_token and jsapi_ticket. */
-  TOKEN_AUTHORITY: DurableObjectNamespace<import("./token/authority").TokenAuthority>;
-  PUSH_LEDGER: DurableObjectNamespace<import("./dedupe/push-ledger").PushLedger>;
-  /** Base URL of showqrcode's host (the image in /qr answers). Default https://mp.weixin.qq.com. */
-  WECHAT_MP_BASE?: string;
+  TOKEN_AUTHORITY: AnyDurableObjectNamespace;
+  /** The callback's strongly consistent memory: retries, replayed signatures, kept replies. */
+  PUSH_LEDGER: AnyDurableObjectNamespace;
   /** One QrTicketIssuer per (appid, kind, scene): creates each QR ticket once (src/qr/ticket-issuer.ts). */
-  QR_TICKET_ISSUER: DurableObjectNamespace<import("./qr/ticket-issuer").QrTicketIssuer>;
+  QR_TICKET_ISSUER: AnyDurableObjectNamespace;
   /** One QrScanStats per appid: per-scene scans, follows, unfollows (src/qr/scan-stats.ts). */
-  QR_SCAN_STATS: DurableObjectNamespace<import("./qr/scan-stats").QrScanStats>;
+  QR_SCAN_STATS: AnyDurableObjectNamespace;
   /** Per-visitor limit on /qr (Workers Rate Limiting, configured in wrangler.toml). */
   QR_RATE_LIMITER: RateLimit;
   /**
@@ -69,13 +87,8 @@ export interface Env {
   AUTH_FAILURE_LIMITER: RateLimit;
 }
 
-type WorkerEnv = Env;
+/** Everything the library reads from a Worker's env. */
+export interface WeChatEdgeEnv extends WeChatEdgeVars, WeChatEdgeBindings {}
 
-declare global {
-  namespace Cloudflare {
-    interface Env extends WorkerEnv {}
-    interface GlobalProps {
-      mainModule: typeof import("./index");
-    }
-  }
-}
+/** The library's env under its short name, for its own modules. */
+export type Env = WeChatEdgeEnv;

@@ -1,21 +1,55 @@
 /**
- * Builds the Worker's exported handler around a bot.
+ * `createWorker`: the Worker's exported handler around a bot.
  *
  * @example
- * // src/index.ts
- * export default createWorker(myBot);
+ * import { createWorker, reply, WeChatRouter, type BotContext } from "wechat-edge";
+ * export { PushLedger, TokenAuthority, QrTicketIssuer, QrScanStats } from "wechat-edge";
+ *
+ * const bot = new WeChatRouter<BotContext<Env>>().on("text", (m) => reply.text(m.content));
+ * export default createWorker(bot);
+ *
+ * Bindings (wrangler.toml; each surface answers 503 naming one it lacks):
+ * - always: `PUSH_LEDGER` (Durable Object PushLedger; not with WECHAT_DEDUPE=off) and
+ *   `AUTH_FAILURE_LIMITER` (a [[ratelimits]] binding) for `/wechat`;
+ *   `TOKEN_AUTHORITY` (Durable Object TokenAuthority) and `TOKEN_CACHE` (KV) for the API, `ctx.api`
+ *   and the token watchdog (a Cron Trigger);
+ * - `/qr`: `QR_TICKET_ISSUER`, `QR_SCAN_STATS` (Durable Objects), `QR_RATE_LIMITER` (ratelimits);
+ * - `/admin`: `QR_SCAN_STATS` as well (the stats report lives under /qr/stats, behind the key).
+ * Variables: WECHAT_TOKEN (required), WECHAT_APPID, WECHAT_APPSECRET, WECHAT_ENCODING_AES_KEY,
+ * ADMIN_KEY and the rest in docs/configuration.md.
  */
-import { createApp, internalErrorResponse, invalidConfigResponse } from "./app";
+import {
+  createApp,
+  internalErrorResponse,
+  invalidConfigResponse,
+  type SurfaceOptions,
+} from "./app";
+import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
-import { callbackHandler } from "./callback/route";
+import { callbackHandler, type PushHook } from "./callback/route";
 import { loadConfig } from "./config";
-import type { Env } from "./env";
+import type { WeChatEdgeEnv } from "./env";
+import { qrAttributionHook } from "./qr/attribution";
 import { runTokenWatchdog } from "./token/watchdog";
 import type { WeChatRouter } from "./wechat/router";
 
-export function createWorker(bot: WeChatRouter<BotContext>) {
-  const app = createApp(bot);
-  const callback = callbackHandler(bot);
+export interface WorkerOptions extends SurfaceOptions {
+  /** Run for every opened push, off the reply's path (see `PushHook`). */
+  pushHooks?: readonly PushHook[];
+}
+
+export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
+  bot: WeChatRouter<BotContext<E>>,
+  options: WorkerOptions = {},
+) {
+  // The pipeline hands handlers the very env object the runtime gave the Worker: an E.
+  const anyBot = bot as unknown as WeChatRouter<BotContext>;
+  const hooks = [
+    ...(options.qr === false ? [] : [qrAttributionHook]),
+    ...(options.pushHooks ?? []),
+  ];
+  const app = createApp(anyBot, options, hooks);
+  const callback = callbackHandler(anyBot, hooks);
   return {
     fetch: async (request, env, ctx) => {
       // WeChat's pushes are nearly all the traffic and all of the billed CPU that matters: they
@@ -25,6 +59,11 @@ export function createWorker(bot: WeChatRouter<BotContext>) {
       if (path !== "/wechat" && path !== "/wechat/") return app.fetch(request, env, ctx);
       const loaded = loadConfig(env);
       if (!loaded.ok) return invalidConfigResponse(loaded.reason);
+      const missing = missingBinding(
+        env,
+        loaded.config.dedupe ? SURFACE_BINDINGS.callback : ["AUTH_FAILURE_LIMITER"],
+      );
+      if (missing) return missingBindingResponse(missing);
       try {
         return await callback(request, env, ctx, loaded.config);
       } catch (error) {
@@ -33,9 +72,10 @@ export function createWorker(bot: WeChatRouter<BotContext>) {
     },
     // The token watchdog runs on every Cron Trigger, whatever its schedule.
     scheduled: (controller, env, ctx) => {
+      if (missingBinding(env, SURFACE_BINDINGS.watchdog)) return;
       ctx.waitUntil(runTokenWatchdog(env, controller.cron));
     },
-  } satisfies ExportedHandler<Env>;
+  } satisfies ExportedHandler<E>;
 }
 
 /** The path of a request's URL (the runtime hands it over normalised, without a fragment). */

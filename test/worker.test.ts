@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import { signPush, textPushXml, randomMsgId } from "../dev/fake-wechat/sign-push";
 import { createApp } from "../src/app";
-import { parrot } from "../src/bot/parrot";
+import { parrot } from "../demo/parrot";
 import { textOf } from "../src/wechat/xml";
 import {
   account,

@@ -1,11 +1,16 @@
-/** What every bot handler receives besides the message: the Worker's facilities, nothing secret. */
-import type { WeChatConfig } from "../config";
-import type { Env } from "../env";
+/**
+ * What every bot handler receives besides the message: the Worker's facilities, nothing secret.
+ * (The bindings in `env` are the user's own; the library's validated settings, which hold the
+ * AppSecret and the admin key, are not handed to handlers.)
+ */
+import type { WeChatEdgeEnv } from "../env";
 import type { WeChatApiClient } from "../wechat/api/client";
 
-export interface BotContext {
-  env: Env;
-  config: Readonly<WeChatConfig>;
+export interface BotContext<E extends WeChatEdgeEnv = WeChatEdgeEnv> {
+  /** The Worker's bindings and variables. */
+  env: E;
+  /** The account the push was sent to. */
+  account: { appId: string | undefined };
   /** WeChat's API with the account's access_token (from the token authority) injected. */
   api: WeChatApiClient;
   /** Keeps work going after the reply is sent (Workers cut it off about 30 s later). */

@@ -24,9 +24,9 @@ import { readBoundedText } from "./read-body";
 import { checkSignatureUse, type SignedRequestKind } from "../dedupe/replay-guard";
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush } from "./answer-push";
-import { countsForQrStats, recordQrAttribution } from "../qr/attribution";
 import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
+import type { InboundMessage } from "../wechat/message";
 import { readPushQuery, type CallbackQuery } from "./push-query";
 
 const STATUS: Record<PushFailure["kind"], 400 | 401 | 503> = {
@@ -106,6 +106,14 @@ async function signatureReused(
   return true;
 }
 
+/**
+ * Runs for every push that was opened and admitted, after the handler has been started and off
+ * the reply's path: features that watch the traffic (QR scan attribution) plug in here instead
+ * of being wired into the callback. Returns the work to wait for, or nothing when the push is
+ * not its business (most pushes are nobody's); a failure is logged, never answered.
+ */
+export type PushHook = (message: InboundMessage, env: Env) => Promise<void> | undefined;
+
 /** Answers one request to the callback URL; `config` is the Worker's, already validated. */
 export type CallbackHandler = (
   request: Request,
@@ -114,7 +122,10 @@ export type CallbackHandler = (
   config: WeChatConfig,
 ) => Promise<Response>;
 
-export function callbackHandler(bot: WeChatRouter<BotContext>): CallbackHandler {
+export function callbackHandler(
+  bot: WeChatRouter<BotContext>,
+  hooks: readonly PushHook[] = [],
+): CallbackHandler {
   return (request, env, ctx, config) => {
     if (request.method !== "POST" && request.method !== "GET" && request.method !== "HEAD") {
       return Promise.resolve(
@@ -127,7 +138,7 @@ export function callbackHandler(bot: WeChatRouter<BotContext>): CallbackHandler 
     // An empty map costs nothing to ask: only clients that failed recently are in it.
     const blocked = blockedForSeconds("signature", request.headers.get("cf-connecting-ip"));
     if (blocked > 0) return Promise.resolve(tooManyFailures(blocked));
-    if (request.method === "POST") return answerPushRequest(bot, request, env, ctx, config);
+    if (request.method === "POST") return answerPushRequest(bot, hooks, request, env, ctx, config);
     if (request.method === "GET") return answerUrlCheck(request, env, ctx, config);
     // HEAD: GET's status and headers, no body.
     return answerUrlCheck(request, env, ctx, config).then(
@@ -137,8 +148,8 @@ export function callbackHandler(bot: WeChatRouter<BotContext>): CallbackHandler 
 }
 
 /** The callback as a Hono sub-app, for apps that mount it themselves. */
-export function callbackRoutes(bot: WeChatRouter<BotContext>) {
-  const handle = callbackHandler(bot);
+export function callbackRoutes(bot: WeChatRouter<BotContext>, hooks: readonly PushHook[] = []) {
+  const handle = callbackHandler(bot, hooks);
   // Hono's ExecutionContext type is its own subset of the runtime's; the object is the same.
   return new Hono<AppEnv>().all("/", (c) =>
     handle(c.req.raw, c.env, c.executionCtx as ExecutionContext, c.var.config),
@@ -164,6 +175,7 @@ async function answerUrlCheck(
 
 async function answerPushRequest(
   bot: WeChatRouter<BotContext>,
+  hooks: readonly PushHook[],
   request: Request,
   env: Env,
   ctx: ExecutionContext,
@@ -184,15 +196,20 @@ async function answerPushRequest(
   }
   const kind = push.mode === "plaintext" ? "plaintext-push" : "encrypted-push";
   if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
-  // Scans and follows per QR scene (/qr/stats): off the reply's path, and it never throws.
-  if (countsForQrStats(push.message)) {
-    ctx.waitUntil(recordQrAttribution(env, config, push.message));
+  for (const hook of hooks) {
+    const work = hook(push.message, env);
+    if (work)
+      ctx.waitUntil(
+        work.catch((error: unknown) =>
+          log.warn("push_hook.failed", { error: describeError(error) }),
+        ),
+      );
   }
   // Most pushes never touch the API: build the client on first use only.
   let api: BotContext["api"] | undefined;
   const context: BotContext = {
     env,
-    config,
+    account: { appId: config.appId },
     get api() {
       return (api ??= createApiClient(env, config));
     },

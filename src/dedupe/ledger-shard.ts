@@ -26,8 +26,14 @@ function hash(text: string): number {
 
 const shardName = (key: string) => `ledger:${hash(key) % LEDGER_SHARDS}`;
 
+/** The one place the namespace gets its class: every stub of the ledger comes from here. */
+function ledgerNamed(env: Pick<Env, "PUSH_LEDGER">, name: string): DurableObjectStub<PushLedger> {
+  const namespace = env.PUSH_LEDGER as DurableObjectNamespace<PushLedger>;
+  return namespace.get(namespace.idFromName(name));
+}
+
 function shard(env: Pick<Env, "PUSH_LEDGER">, key: string): DurableObjectStub<PushLedger> {
-  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(shardName(key)));
+  return ledgerNamed(env, shardName(key));
 }
 
 /** The name of the instance that claims a follower's pushes (to batch calls per instance). */
@@ -42,12 +48,12 @@ export function followerLedger(env: Pick<Env, "PUSH_LEDGER">, openid: string) {
 
 /** An instance by the name followerShardOf gave. */
 export function ledgerByName(env: Pick<Env, "PUSH_LEDGER">, name: string) {
-  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName(name));
+  return ledgerNamed(env, name);
 }
 
 /** The instance that keeps replies owed to followers. */
 export function keptLedger(env: Pick<Env, "PUSH_LEDGER">) {
-  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName("ledger:kept"));
+  return ledgerNamed(env, "ledger:kept");
 }
 
 /**
@@ -56,5 +62,5 @@ export function keptLedger(env: Pick<Env, "PUSH_LEDGER">) {
  * costs the instance one lookup and one row, not a call.
  */
 export function signatureLedger(env: Pick<Env, "PUSH_LEDGER">) {
-  return env.PUSH_LEDGER.get(env.PUSH_LEDGER.idFromName("ledger:signatures"));
+  return ledgerNamed(env, "ledger:signatures");
 }

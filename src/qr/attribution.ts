@@ -3,19 +3,21 @@
  *
  * subscribe with EventKey `qrscene_<scene>` is a new follower from that scene, SCAN is a scan by
  * an existing follower, unsubscribe is matched to the scene its follower came through. The
- * callback calls `recordQrAttribution` through `waitUntil` after the push is opened, so it never
- * delays or fails WeChat's answer: every failure here is logged and swallowed.
+ * callback runs `qrAttributionHook` (a push hook, plugged in by createWorker) through `waitUntil`
+ * after the push is opened, so it never delays or fails WeChat's answer: every failure here is
+ * logged and swallowed.
  */
-import type { WeChatConfig } from "../config";
+import { loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import type { InboundMessage } from "../wechat/message";
 import { followerKey } from "./follower-key";
-import type { ScanRecord } from "./scan-stats";
+import type { QrScanStats, ScanRecord } from "./scan-stats";
 
 /** The account's stats object. */
-export function qrScanStats(env: Env, appId: string) {
-  return env.QR_SCAN_STATS.get(env.QR_SCAN_STATS.idFromName(appId));
+export function qrScanStats(env: Pick<Env, "QR_SCAN_STATS">, appId: string) {
+  const namespace = env.QR_SCAN_STATS as DurableObjectNamespace<QrScanStats>;
+  return namespace.get(namespace.idFromName(appId));
 }
 
 function scanOf(message: InboundMessage): Pick<ScanRecord, "kind" | "scene"> | undefined {
@@ -31,6 +33,16 @@ function scanOf(message: InboundMessage): Pick<ScanRecord, "kind" | "scene"> | u
 /** Whether `message` is something `recordQrAttribution` counts (most pushes are not). */
 export function countsForQrStats(message: InboundMessage): boolean {
   return scanOf(message) !== undefined;
+}
+
+/**
+ * The callback's push hook for /qr/stats: records scans, follows from a scene and unfollows,
+ * and leaves every other push alone.
+ */
+export function qrAttributionHook(message: InboundMessage, env: Env): Promise<void> | undefined {
+  if (!countsForQrStats(message)) return undefined;
+  const loaded = loadConfig(env);
+  return loaded.ok ? recordQrAttribution(env, loaded.config, message) : undefined;
 }
 
 /** Records `message` when it is a scan, a follow from a scene, or an unfollow. Never throws. */

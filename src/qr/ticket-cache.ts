@@ -9,7 +9,12 @@
  */
 import type { Env } from "../env";
 import type { QrCodeSpec } from "../wechat/qrcode";
-import { qrTicketIssuerName, type QrIssueOptions, type QrIssueResult } from "./ticket-issuer";
+import {
+  qrTicketIssuerName,
+  type QrIssueOptions,
+  type QrIssueResult,
+  type QrTicketIssuer,
+} from "./ticket-issuer";
 import { hasComfortableLife } from "./ticket-life";
 
 const MAX_ENTRIES = 500;
@@ -33,10 +38,7 @@ export class QrTicketCache {
       this.#entries.set(name, cached);
       return { ok: true, ticket: cached, created: false };
     }
-    const result = await env.QR_TICKET_ISSUER.get(env.QR_TICKET_ISSUER.idFromName(name)).issue(
-      spec,
-      options,
-    );
+    const result = await qrTicketIssuer(env, name).issue(spec, options);
     if (result.ok) {
       this.#entries.delete(name);
       this.#entries.set(name, result.ticket);
@@ -54,3 +56,9 @@ export class QrTicketCache {
 
 /** The isolate's cache (module scope is per isolate; entries hold no secret). */
 export const qrTicketCache = new QrTicketCache();
+
+/** The issuer named `name`: the one place its namespace gets its class. */
+function qrTicketIssuer(env: Pick<Env, "QR_TICKET_ISSUER">, name: string) {
+  const namespace = env.QR_TICKET_ISSUER as DurableObjectNamespace<QrTicketIssuer>;
+  return namespace.get(namespace.idFromName(name));
+}

@@ -5,6 +5,7 @@
  */
 import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
+import type { TokenAuthority } from "./authority";
 import type { AccessTokenSource } from "../wechat/api/client";
 import { TokenUnavailableError } from "./errors";
 import { readCachedLease } from "./kv-cache";
@@ -12,8 +13,9 @@ import type { CredentialKind, LeaseResult } from "./records";
 import { needsRefresh } from "./refresh-rule";
 
 /** The authority owning this account's credentials. */
-export function tokenAuthority(env: Env, appId: string) {
-  return env.TOKEN_AUTHORITY.get(env.TOKEN_AUTHORITY.idFromName(appId));
+export function tokenAuthority(env: Pick<Env, "TOKEN_AUTHORITY">, appId: string) {
+  const namespace = env.TOKEN_AUTHORITY as DurableObjectNamespace<TokenAuthority>;
+  return namespace.get(namespace.idFromName(appId));
 }
 
 function unwrap(result: LeaseResult): string {

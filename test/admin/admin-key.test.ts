@@ -6,7 +6,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import type { Env } from "../../src/env";
 import { countingApp, verificationQuery } from "../fixtures/worker";
 

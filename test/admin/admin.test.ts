@@ -7,7 +7,7 @@ import {
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import { APPSECRET, authority, startClean } from "../token/helpers";
 
 const ADMIN_KEY = "admin-key-for-tests-0123456789abcdef";

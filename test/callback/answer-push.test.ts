@@ -29,7 +29,7 @@ function harness() {
   const sent: CustomMessage[] = [];
   const context = {
     env,
-    config: {} as BotContext["config"],
+    account: { appId: undefined },
     // answerPush reaches WeChat only through options.send; a handler touching the API is a bug here.
     api: undefined as unknown as BotContext["api"],
     waitUntil: (p: Promise<unknown>) => void pending.push(p),

@@ -4,7 +4,7 @@ import { installFakeWeChat, type InstalledFakeWeChat } from "../../dev/fake-wech
 import { outboxSince, recordInteraction } from "../../dev/fake-wechat/platform-state";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import { deliverReply } from "../../src/callback/deliver-reply";
 import { reply } from "../../src/wechat/reply";
 import { parseXml, textOf } from "../../src/wechat/xml";

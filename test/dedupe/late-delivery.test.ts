@@ -8,7 +8,7 @@ import { installFakeWeChat, type InstalledFakeWeChat } from "../../dev/fake-wech
 import { outboxSince, recordInteraction } from "../../dev/fake-wechat/platform-state";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import { parseXml, textOf } from "../../src/wechat/xml";
 
 const account = { token: env.WECHAT_TOKEN!, appId: env.WECHAT_APPID! };

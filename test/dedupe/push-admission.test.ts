@@ -43,7 +43,7 @@ function isolate(sent: CustomMessage[], send?: AnswerOptions["send"]) {
   const pending: Promise<unknown>[] = [];
   const context = {
     env,
-    config: {} as BotContext["config"],
+    account: { appId: undefined },
     api: undefined as unknown as BotContext["api"],
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
   } satisfies BotContext;

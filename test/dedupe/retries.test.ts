@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installFakeWeChat, type InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
 import { parseXml, textOf } from "../../src/wechat/xml";
 

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 
 const ADMIN_KEY = "health-admin-key-0123456789abcdef0123";
 const withKey = { ...env, ADMIN_KEY };

@@ -2,7 +2,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import jsQR from "jsqr";
 import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { parrot } from "../../demo/parrot";
 import type { Env } from "../../src/env";
 
 export const ADMIN_KEY = "qr-admin-key-for-tests-0123456789";

@@ -6,14 +6,15 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signPush } from "../../dev/fake-wechat/sign-push";
-import { createApp } from "../../src/app";
-import { parrot } from "../../src/bot/parrot";
+import { createWorker } from "../../src/worker";
+import { parrot } from "../../demo/parrot";
 import type { Env } from "../../src/env";
 import { qrScanStats } from "../../src/qr/attribution";
 import { renderXml, textOf, parseXml } from "../../src/wechat/xml";
 import { ADMIN_KEY, call, qrEnv } from "./helpers";
 
-const app = createApp(parrot);
+// The whole Worker: scan attribution is a push hook that createWorker plugs in.
+const app = createWorker(parrot);
 const account = { token: env.WECHAT_TOKEN!, appId: env.WECHAT_APPID! };
 let clock = Math.floor(Date.now() / 1000) - 100;
 

@@ -6,7 +6,7 @@ import {
 } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
-import worker from "../../src/index";
+import worker from "../../demo/worker";
 import { ageStoredToken, authority, startClean } from "./helpers";
 
 let fake: InstalledFakeWeChat;

@@ -97,6 +97,7 @@ describe("openPush", () => {
       token: V1.token,
       appId: V1.appid,
       encodingAESKey: V1.encodingAESKey,
+      messageMode: "safe" as const,
       timestampToleranceSeconds: 300,
     };
     const query = {

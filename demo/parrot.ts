@@ -8,10 +8,7 @@
  *   push is answered `success` and the text arrives once through customer service.
  * - `/roll` replies a random number: a retried push gets the very same number.
  */
-import { WeChatRouter } from "../wechat/router";
-import { reply } from "../wechat/reply";
-import type { InboundMessage } from "../wechat/message";
-import type { BotContext } from "./context";
+import { reply, WeChatRouter, type BotContext, type InboundMessage } from "../src/index";
 
 const WELCOME = "欢迎关注！Send me any text and I will say it back. Try /roll, or /slow 8.";
 const MAX_SLOW_SECONDS = 30;
