@@ -63,7 +63,7 @@ export async function answerPush(
   if (!outcome) {
     // A slow handler claims its push long before WeChat could retry it.
     const claimTimer = ticket ? setTimeout(() => void ticket.claim(), CLAIM_AFTER_MS) : undefined;
-    void work.then(() => clearTimeout(claimTimer));
+    if (claimTimer !== undefined) void work.then(() => clearTimeout(claimTimer));
     outcome = await withinDeadline(work, remaining());
   }
   if (outcome.inTime) {

@@ -84,7 +84,7 @@ class SignatureBatcher {
     try {
       return await Promise.race([answer, expiry]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
