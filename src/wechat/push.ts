@@ -9,6 +9,7 @@
 import type { InboundMessage } from "./message";
 import { MessageCrypt, MessageCryptError } from "./message-crypt";
 import { parseMessage } from "./parse-message";
+import { randomAlphanumeric } from "./encoding";
 import { computeMsgSignature, verifySignedParts } from "./signature";
 import { parseXml, renderXml, textOf } from "./xml";
 
@@ -82,6 +83,8 @@ function messageCrypt(encodingAESKey: string, appId: string): MessageCrypt {
 const fail = (kind: PushFailureKind, reason: string): PushFailure => ({ ok: false, kind, reason });
 
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{40}$/;
+/** WeChat's nonces are digits; anything printable without spaces is echoed as it came. */
+const ECHOABLE_NONCE = /^[\x21-\x7e]{1,64}$/;
 const TIMESTAMP_PATTERN = /^\d{1,12}$/;
 
 /**
@@ -227,11 +230,14 @@ export async function sealReply(
   const key = push.encodingAESKey ?? settings.encodingAESKey!;
   const encrypt = await messageCrypt(key, settings.appId!).encrypt(replyXml);
   const timeStamp = String(Math.floor(now));
-  const msgSignature = await computeMsgSignature(settings.token, timeStamp, push.nonce, encrypt);
+  // The nonce is signed as written: one that XML would not carry as sent (control characters,
+  // CR) is replaced by a fresh one rather than echoed, or the signature would not verify.
+  const nonce = ECHOABLE_NONCE.test(push.nonce) ? push.nonce : randomAlphanumeric(10);
+  const msgSignature = await computeMsgSignature(settings.token, timeStamp, nonce, encrypt);
   return renderXml({
     Encrypt: encrypt,
     MsgSignature: msgSignature,
     TimeStamp: Number(timeStamp),
-    Nonce: push.nonce,
+    Nonce: nonce,
   });
 }

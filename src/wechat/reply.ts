@@ -6,7 +6,9 @@
  * "该公众号暂时无法提供服务" for that.
  */
 import type { InboundMessage } from "./message";
-import { renderXml, type XmlOutputElement } from "./xml";
+import { cdata, renderXml, type XmlOutputElement } from "./xml";
+
+const EMPTY_CDATA = cdata("");
 
 export interface NewsArticle {
   title: string;
@@ -84,7 +86,9 @@ export function maxNewsArticles(inbound: Pick<InboundMessage, "msgType">): numbe
 export function isNoReply(value: Reply): boolean {
   return (
     value.type === "none" ||
-    (value.type === "text" && value.content === "") ||
+    // A text XML cannot carry at all (control characters only) would render as an empty
+    // Content, which WeChat answers with "该公众号暂时无法提供服务".
+    (value.type === "text" && cdata(value.content) === EMPTY_CDATA) ||
     (value.type === "news" && value.articles.length === 0)
   );
 }

@@ -246,15 +246,11 @@ describe("reply XML parses back to what was built", () => {
   );
 
   /*
-   * KNOWN DEFECT, kept failing on purpose (it.fails: it turns red once the defect is fixed, and
-   * `.fails` must then go). sealReply signs the nonce from the query as it is, but writes it with
-   * cdata(), which drops characters XML cannot carry and which XML then reads with CR as LF: for
-   * such a nonce the reply's MsgSignature does not verify over the Nonce it carries, and WeChat
-   * would refuse the reply. Minimal counterexample: nonce "\r" (also "\u0000"). Only a request
-   * signed with WECHAT_TOKEN reaches sealReply and WeChat's nonces are digits, so no real push
-   * has one; the property holds for every printable-ASCII nonce (above).
+   * Regression: sealReply used to sign the nonce from the query as it was but write it through
+   * cdata(), so for a nonce XML cannot carry as sent ("\r", "\u0000") the MsgSignature did not
+   * verify over the Nonce the reply carried. Such nonces are now replaced by a fresh one.
    */
-  it.fails(
+  it(
     "a sealed reply's MsgSignature verifies over the Nonce it carries, for any accepted nonce",
     async () => {
       await fc.assert(
@@ -280,14 +276,11 @@ describe("reply XML parses back to what was built", () => {
   );
 
   /*
-   * KNOWN DEFECT, kept failing on purpose (see above). The protocol's rule for passive replies:
-   * never an XML with an empty Content (WeChat shows the follower "该公众号暂时无法提供服务"); no
-   * reply is `success`. isNoReply() looks at the content before cdata() drops what XML cannot
-   * carry, so a text made only of such characters renders <Content><![CDATA[]]></Content>.
-   * Minimal counterexample: reply.text("\u0000"). A push cannot carry one (the parrot's echo is
-   * safe), but a handler's own data source (an API, a model's output) can.
+   * Regression: a text made only of characters XML cannot carry (reply.text("\u0000")) rendered
+   * <Content><![CDATA[]]></Content>, which WeChat answers with "该公众号暂时无法提供服务". It is now
+   * no reply (`success`), like an empty text.
    */
-  it.fails(
+  it(
     "a text reply that renders XML never carries an empty Content",
     () => {
       fc.assert(
