@@ -6,19 +6,18 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "./app-env";
-import { adminAuth } from "./admin/auth";
-import { platformAdminRoutes } from "./admin/platform-routes";
-import { adminRoutes } from "./admin/routes";
+import { adminRoutes, platformAdminRoutes } from "./admin";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
-import { callbackRoutes, type PushHook } from "./callback/route";
+import { callbackRoutes, type PushHook } from "./callback";
 import { loadConfig } from "./config";
-import { domainVerificationRoutes } from "./domain-verification/route";
-import { healthRoutes } from "./health/route";
-import { jssdkRoutes } from "./jssdk/route";
+import { domainVerificationRoutes } from "./domain-verification";
+import { healthRoutes } from "./health";
+import { adminAuth } from "./http/admin-auth";
+import { jssdkRoutes } from "./jssdk";
 import { describeError, log } from "./log";
-import { oauthRoutes } from "./oauth/routes";
-import { qrRoutes } from "./qr/route";
+import { oauthRoutes } from "./oauth";
+import { qrRoutes } from "./qr";
 import type { WeChatRouter } from "./wechat/router";
 
 /** The optional surfaces, each on unless set to false. */

@@ -26,11 +26,11 @@ import {
 } from "./app";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
-import { callbackHandler, type PushHook } from "./callback/route";
+import { callbackHandler, type PushHook } from "./callback";
 import { loadConfig } from "./config";
 import type { WeChatEdgeEnv } from "./env";
-import { qrAttributionHook } from "./qr/attribution";
-import { runTokenWatchdog } from "./token/watchdog";
+import { qrAttributionHook } from "./qr";
+import { runTokenWatchdog } from "./token";
 import type { WeChatRouter } from "./wechat/router";
 
 export interface WorkerOptions extends SurfaceOptions {

@@ -16,15 +16,15 @@
  *                                      multipart `media` (+ `title`, `introduction` for a permanent video)
  *
  * A body WeChat would refuse gets 400 with the reason before any call; WeChat's own refusals come
- * back as 502 with errcode and hint (src/token/api-error-response.ts).
+ * back as 502 with errcode and hint (src/http/api-error-response.ts).
  */
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
-import { readBoundedText } from "../callback/read-body";
-import { createApiClient } from "../token/api-client";
-import { apiErrorResponse } from "../token/api-error-response";
+import { readBoundedText } from "../http/read-body";
+import { apiErrorResponse } from "../http/api-error-response";
+import { createApiClient } from "../token";
 import {
   customMessageProblem,
   sendCustomMessage,

@@ -11,10 +11,8 @@
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
-import { createApiClient } from "../token/api-client";
-import { apiErrorResponse } from "../token/api-error-response";
-import { tokenAuthority } from "../token/authority-client";
-import type { CredentialStatus } from "../token/records";
+import { apiErrorResponse } from "../http/api-error-response";
+import { createApiClient, tokenAuthority, type CredentialStatus } from "../token";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -13,8 +13,7 @@
  *   that might, rarely, run twice is better than a follower shown "该公众号暂时无法提供服务".
  */
 import type { BotContext } from "../bot/context";
-import { admitPush, CLAIM_AFTER_MS, type PushTicket } from "../dedupe/push-admission";
-import type { IsolateMemory } from "../dedupe/isolate-memory";
+import { admitPush, CLAIM_AFTER_MS, type IsolateMemory, type PushTicket } from "../dedupe";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { dedupeKey, type InboundMessage } from "../wechat/message";

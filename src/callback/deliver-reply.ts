@@ -18,8 +18,8 @@
  */
 import { loadConfig } from "../config";
 import type { Env } from "../env";
-import { keptLedger } from "../dedupe/ledger-shard";
-import { createApiClient } from "../token/api-client";
+import { keptLedger } from "../dedupe";
+import { createApiClient } from "../token";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import type { Reply } from "../wechat/reply";
 import { deliverLate } from "./late-delivery";

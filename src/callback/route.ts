@@ -14,14 +14,14 @@
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
-import { createApiClient } from "../token/api-client";
+import { createApiClient } from "../token";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import { describeError, log } from "../log";
 import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
-import { readBoundedText } from "./read-body";
-import { checkSignatureUse, type SignedRequestKind } from "../dedupe/replay-guard";
+import { readBoundedText } from "../http/read-body";
+import { checkSignatureUse, type SignedRequestKind } from "../dedupe";
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush } from "./answer-push";
 import type { WeChatConfig } from "../config";

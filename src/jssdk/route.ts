@@ -11,8 +11,8 @@ import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { cors } from "../http/cors";
-import { getJsapiTicket } from "../token/authority-client";
-import { apiErrorResponse } from "../token/api-error-response";
+import { apiErrorResponse } from "../http/api-error-response";
+import { getJsapiTicket } from "../token";
 import { buildJssdkConfig, signableUrl } from "../wechat/jssdk";
 
 const MAX_URL_LENGTH = 4096;

@@ -16,8 +16,8 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { log } from "../log";
-import { createApiClient } from "../token/api-client";
-import { apiErrorResponse } from "../token/api-error-response";
+import { createApiClient } from "../token";
+import { apiErrorResponse } from "../http/api-error-response";
 import { WeChatApiError } from "../wechat/api/errors";
 import {
   buildAuthorizeUrl,

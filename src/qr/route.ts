@@ -18,7 +18,7 @@
  *    Retry-After until midnight in Beijing for a scene that has no live ticket.
  */
 import { Hono } from "hono/tiny";
-import { adminAuth } from "../admin/auth";
+import { adminAuth } from "../http/admin-auth";
 import type { AppEnv } from "../app-env";
 import { missingSetting } from "../config";
 import { identifyAdminCaller } from "../http/admin-caller";

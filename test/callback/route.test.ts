@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { signPush, textPushXml, randomMsgId } from "../../dev/fake-wechat/sign-push";
-import { MAX_PUSH_BYTES } from "../../src/callback/read-body";
+import { MAX_PUSH_BYTES } from "../../src/http/read-body";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
 import { computeMsgSignature } from "../../src/wechat/signature";
 import { renderXml, textOf } from "../../src/wechat/xml";

@@ -1,5 +1,5 @@
 /**
- * `adminAuth()`: guards /admin/* with `Authorization: Bearer <ADMIN_KEY>`.
+ * `adminAuth()`: guards /admin/* and /qr/stats with `Authorization: Bearer <ADMIN_KEY>`.
  *
  * Without ADMIN_KEY the admin surface does not exist (404, as for any unknown path); with a key
  * too short to resist guessing it answers 503 naming ADMIN_KEY until that is fixed. A missing or
@@ -7,7 +7,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import { identifyAdminCaller } from "../http/admin-caller";
+import { identifyAdminCaller } from "./admin-caller";
 
 export function adminAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PUSH_BYTES, readBoundedText } from "../../src/callback/read-body";
+import { MAX_PUSH_BYTES, readBoundedText } from "../../src/http/read-body";
 
 function streamOf(bytes: Uint8Array, chunk = 1000) {
   let pulled = 0;

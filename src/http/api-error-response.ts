@@ -10,7 +10,7 @@
  */
 import { log } from "../log";
 import { hintFor, WeChatApiError, WeChatTransportError } from "../wechat/api/errors";
-import { TokenUnavailableError } from "./errors";
+import { TokenUnavailableError } from "../token";
 
 const NO_STORE = { "cache-control": "no-store" };
 

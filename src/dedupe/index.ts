@@ -1,0 +1,11 @@
+/**
+ * The dedupe feature's public face: the PushLedger (the callback's strongly consistent memory),
+ * the admission of a push (at most one run per push, across isolates), the replay guard (one use
+ * per signature), and what a caller does when the ledger cannot be reached. Other features import
+ * this file, never the modules behind it (.dependency-cruiser.cjs).
+ */
+export type { IsolateMemory } from "./isolate-memory";
+export { keptLedger } from "./ledger-shard";
+export { admitPush, CLAIM_AFTER_MS, type PushTicket } from "./push-admission";
+export { PushLedger } from "./push-ledger";
+export { checkSignatureUse, type SignedRequestKind } from "./replay-guard";

@@ -1,0 +1,2 @@
+/** The JS-SDK's public face: `/jssdk/config` (wx.config signatures). */
+export { jssdkRoutes } from "./route";

@@ -1,0 +1,12 @@
+/**
+ * The token feature's public face: the access_token and jsapi_ticket authority (one Durable
+ * Object per appid, the only writer), the API client wired to it, and the watchdog the Cron
+ * Trigger runs. Other features import this file, never the modules behind it
+ * (.dependency-cruiser.cjs).
+ */
+export { createApiClient } from "./api-client";
+export { getJsapiTicket, tokenAuthority } from "./authority-client";
+export { TokenAuthority } from "./authority";
+export { TokenUnavailableError } from "./errors";
+export type { CredentialStatus } from "./records";
+export { runTokenWatchdog } from "./watchdog";
