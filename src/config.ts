@@ -3,7 +3,7 @@
  *
  * A malformed variable makes every endpoint answer 503 with a one-line reason naming it (the
  * only 5xx the Worker produces on purpose); a missing optional one only fails the endpoints that
- * need it (see `missingSetting`). Reasons never include a variable's value.
+ * need it (see `missingAccountSetting`). Reasons never include a variable's value.
  */
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
@@ -307,15 +307,15 @@ export function loadConfig(env: Env): ConfigResult {
   return result;
 }
 
-const variableNames = {
-  appId: "WECHAT_APPID",
-  appSecret: "WECHAT_APPSECRET",
-  encodingAESKey: "WECHAT_ENCODING_AES_KEY",
-} as const;
+/** A configuration that can call WeChat's API: the account's AppID and AppSecret are set. */
+export type AccountConfig = WeChatConfig & { appId: string; appSecret: string };
 
-export type OptionalSetting = keyof typeof variableNames;
-
-/** The reason an endpoint cannot run without a setting, or undefined when it is present. */
-export function missingSetting(config: WeChatConfig, name: OptionalSetting): string | undefined {
-  return config[name] === undefined ? `${variableNames[name]} is not set` : undefined;
+/**
+ * Why `config` cannot call WeChat's API: the first of WECHAT_APPID and WECHAT_APPSECRET that is
+ * not set, or undefined when both are (src/http/require-account.ts answers it).
+ */
+export function missingAccountSetting(config: WeChatConfig): string | undefined {
+  if (config.appId === undefined) return "WECHAT_APPID is not set";
+  if (config.appSecret === undefined) return "WECHAT_APPSECRET is not set";
+  return undefined;
 }

@@ -21,9 +21,9 @@
 import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { missingSetting } from "../config";
-import { readBoundedText } from "../http/read-body";
 import { apiErrorResponse } from "../http/api-error-response";
+import { readBoundedText } from "../http/read-body";
+import { requireAccount } from "../http/require-account";
 import { createApiClient } from "../token";
 import {
   customMessageProblem,
@@ -72,11 +72,10 @@ async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
 
 /** Runs `call` with the Worker's API client; settings missing → 503, WeChat's refusals → 502. */
 async function withClient(c: Context<AppEnv>, call: (client: WeChatApiClient) => Promise<unknown>) {
-  const config = c.var.config;
-  const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-  if (missing) return c.json({ error: missing }, 503);
+  const account = requireAccount(c);
+  if (!account.ok) return account.response;
   try {
-    return c.json((await call(createApiClient(c.env, config))) ?? { ok: true });
+    return c.json((await call(createApiClient(c.env, account.config))) ?? { ok: true });
   } catch (error) {
     if (error instanceof MediaFileError) return c.json({ error: error.message }, 400);
     return apiErrorResponse(error);

@@ -10,8 +10,8 @@
  */
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
-import { missingSetting } from "../config";
 import { apiErrorResponse } from "../http/api-error-response";
+import { requireAccount } from "../http/require-account";
 import { createApiClient, tokenAuthority, type CredentialStatus } from "../token";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -35,10 +35,10 @@ export function adminRoutes() {
   const app = new Hono<AppEnv>();
 
   app.get("/token", async (c) => {
-    const config = c.var.config;
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing) return c.json({ error: missing }, 503);
-    const { result, status } = await tokenAuthority(c.env, config.appId!).accessTokenWithStatus();
+    const account = requireAccount(c);
+    if (!account.ok) return account.response;
+    const authority = tokenAuthority(c.env, account.config.appId);
+    const { result, status } = await authority.accessTokenWithStatus();
     if (!result.ok) {
       return c.json(
         {
@@ -62,9 +62,9 @@ export function adminRoutes() {
   });
 
   app.get("/check", async (c) => {
-    const config = c.var.config;
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing) return c.json({ ok: false, error: missing }, 503);
+    const account = requireAccount(c, { ok: false });
+    if (!account.ok) return account.response;
+    const { config } = account;
     const started = Date.now();
     try {
       const answer = await createApiClient(c.env, config).getApiDomainIp();

@@ -9,9 +9,9 @@
  */
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
-import { missingSetting } from "../config";
-import { cors } from "../http/cors";
 import { apiErrorResponse } from "../http/api-error-response";
+import { cors } from "../http/cors";
+import { requireAccount } from "../http/require-account";
 import { getJsapiTicket } from "../token";
 import { buildJssdkConfig, signableUrl } from "../wechat/jssdk";
 
@@ -42,16 +42,16 @@ export function jssdkRoutes() {
   app.use("*", cors({ methods: ["GET"] }));
 
   app.get("/config", async (c) => {
-    const config = c.var.config;
     c.header("cache-control", "no-store");
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing) return c.json({ error: missing }, 503);
+    const account = requireAccount(c);
+    if (!account.ok) return account.response;
+    const { config } = account;
     const pageUrl = c.req.query("url");
     const reason = unsignableReason(pageUrl, config.allowedOrigins);
     if (reason) return c.json({ error: reason }, 400);
     try {
       const ticket = await getJsapiTicket(c.env, config);
-      return c.json(await buildJssdkConfig(config.appId!, ticket, pageUrl!));
+      return c.json(await buildJssdkConfig(config.appId, ticket, pageUrl!));
     } catch (error) {
       return apiErrorResponse(error, "public");
     }

@@ -14,10 +14,10 @@ import { Hono } from "hono/tiny";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppEnv } from "../app-env";
-import { missingSetting } from "../config";
 import { log } from "../log";
 import { createApiClient } from "../token";
 import { apiErrorResponse } from "../http/api-error-response";
+import { requireAccount } from "../http/require-account";
 import { WeChatApiError } from "../wechat/api/errors";
 import {
   buildAuthorizeUrl,
@@ -48,7 +48,7 @@ const COOKIE_BASE = { httpOnly: true, secure: true, sameSite: "Lax" } as const;
 const REDIRECT_RULE =
   "redirect must be on this Worker's origin or an origin listed in ALLOWED_ORIGINS";
 
-function refuse(c: Context<AppEnv>, reason: string, status: 400 | 401 | 503 = 400) {
+function refuse(c: Context<AppEnv>, reason: string, status: 400 | 401 = 400) {
   c.header("cache-control", "no-store");
   return c.json({ error: reason }, status);
 }
@@ -61,9 +61,9 @@ export function oauthRoutes() {
   const app = new Hono<AppEnv>();
 
   app.get("/login", async (c) => {
-    const config = c.var.config;
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing) return refuse(c, missing, 503);
+    const account = requireAccount(c);
+    if (!account.ok) return account.response;
+    const { config } = account;
     const scope = c.req.query("scope") ?? "snsapi_base";
     if (!isOAuthScope(scope)) return refuse(c, "scope must be snsapi_base or snsapi_userinfo");
     const origin = ownOrigin(c);
@@ -90,7 +90,7 @@ export function oauthRoutes() {
     c.header("cache-control", "no-store");
     const authorize = buildAuthorizeUrl({
       openBase: config.openBase,
-      appId: config.appId!,
+      appId: config.appId,
       redirectUri: `${origin}/oauth/callback`,
       scope,
       state,
@@ -99,9 +99,9 @@ export function oauthRoutes() {
   });
 
   app.get("/callback", async (c) => {
-    const config = c.var.config;
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing) return refuse(c, missing, 503);
+    const account = requireAccount(c);
+    if (!account.ok) return account.response;
+    const { config } = account;
     const cookie = getCookie(c, STATE_COOKIE);
     // One use per state: whatever happens next, this browser's state is spent.
     deleteCookie(c, STATE_COOKIE, { ...COOKIE_BASE, path: "/oauth" });
@@ -122,10 +122,9 @@ export function oauthRoutes() {
     // "用户禁止授权，则重定向后不会带上code参数，仅会带上state参数"
     if (!code) return refuse(c, "the follower declined authorisation (no code)");
     const client = createApiClient(c.env, config);
-    const account = { appId: config.appId!, appSecret: config.appSecret! };
     let session: OAuthSession;
     try {
-      const grant = await exchangeOAuthCode(client, account, code);
+      const grant = await exchangeOAuthCode(client, config, code);
       session = {
         openid: grant.openid,
         scope: grant.scope,

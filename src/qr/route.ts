@@ -18,12 +18,12 @@
  *    Retry-After until midnight in Beijing for a scene that has no live ticket.
  */
 import { Hono } from "hono/tiny";
-import { adminAuth } from "../http/admin-auth";
 import type { AppEnv } from "../app-env";
-import { missingSetting } from "../config";
+import { adminAuth } from "../http/admin-auth";
 import { identifyAdminCaller } from "../http/admin-caller";
 import { clientAddressKey } from "../http/client-address";
 import { cors } from "../http/cors";
+import { requireAccount } from "../http/require-account";
 import { qrAnswer } from "./answer";
 import { readPermanent, readQrQuery } from "./params";
 import { qrStatsHandler } from "./stats-route";
@@ -95,12 +95,11 @@ export function qrRoutes() {
     const query = readQrQuery(params, permanent);
     if (!query.ok) return c.json({ error: query.reason, parameter: query.parameter }, 400);
 
-    const { appId } = config;
-    const missing = missingSetting(config, "appId") ?? missingSetting(config, "appSecret");
-    if (missing || !appId) return c.json({ error: missing }, 503, NO_STORE);
+    const account = requireAccount(c);
+    if (!account.ok) return account.response;
     const result = await qrTicketCache.get(
       c.env,
-      appId,
+      account.config.appId,
       query.query.spec,
       caller === "admin" ? {} : { newScenesPerDay: config.qrNewScenesPerDay },
     );
