@@ -13,7 +13,13 @@
  *   that might, rarely, run twice is better than a follower shown "该公众号暂时无法提供服务".
  */
 import type { BotContext } from "../bot/context";
-import { admitPush, CLAIM_AFTER_MS, type IsolateMemory, type PushTicket } from "../dedupe";
+import {
+  admitPush,
+  CLAIM_AFTER_MS,
+  ledgerUnavailable,
+  type IsolateMemory,
+  type PushTicket,
+} from "../dedupe";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
@@ -81,11 +87,6 @@ export async function answerPush(
   // Answered `success` but still running: from now on a retry must find it claimed.
   void ticket?.claim();
   context.waitUntil(finishLate(work, message, kept, ticket, options.send));
-  return undefined;
-}
-
-function ledgerUnavailable(error: unknown): undefined {
-  log.error("ledger.unavailable", { error: describeError(error) });
   return undefined;
 }
 

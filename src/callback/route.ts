@@ -21,7 +21,7 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "../http/read-body";
-import { checkSignatureUse, type SignedRequestKind } from "../dedupe";
+import { checkSignatureUse, ledgerUnavailable, type SignedRequestKind } from "../dedupe";
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush } from "./answer-push";
 import type { WeChatConfig } from "../config";
@@ -97,10 +97,7 @@ async function signatureReused(
     content,
     config.timestampToleranceSeconds,
     (promise) => ctx.waitUntil(promise),
-  ).catch((error: unknown) => {
-    log.error("replay_guard.unavailable", { error: describeError(error) });
-    return "fresh" as const;
-  });
+  ).catch((error: unknown) => ledgerUnavailable(error, "replay-guard") ?? ("fresh" as const));
   if (use !== "conflict") return false;
   log.warn("request.rejected", { reason: "replayed signature", kind });
   return true;

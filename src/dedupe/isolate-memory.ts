@@ -9,8 +9,8 @@
  * isolate never mix records.
  */
 import type { Env } from "../env";
-import { describeError, log } from "../log";
 import { keptLedger, ledgerByName } from "./ledger-shard";
+import { ledgerUnavailable } from "./ledger-unavailable";
 import type { AnsweredPush } from "./push-ledger";
 
 /** How long an answered push is remembered here: past any copy sent within the fresh window. */
@@ -97,12 +97,7 @@ export class IsolateMemory {
     if (now - this.#owedCheckedAt < OWED_REFRESH_MS) return this.#owed;
     // Concurrent pushes on this isolate use the current list instead of asking again.
     this.#owedCheckedAt = now;
-    const known = await keptLedger(env)
-      .keptFollowers(this.#owedVersion)
-      .catch((error: unknown) => {
-        log.error("ledger.unavailable", { error: describeError(error) });
-        return undefined;
-      });
+    const known = await keptLedger(env).keptFollowers(this.#owedVersion).catch(ledgerUnavailable);
     if (known) {
       this.#owedVersion = known.version;
       if (known.openids) this.#owed = new Set(known.openids);
@@ -124,9 +119,7 @@ export class IsolateMemory {
       [...batches].map(([shard, pushes]) =>
         ledgerByName(env, shard)
           .recordAnswered(pushes)
-          .catch((error: unknown) => {
-            log.error("ledger.unavailable", { error: describeError(error), pushes: pushes.length });
-          }),
+          .catch((error: unknown) => ledgerUnavailable(error, "dedupe", { pushes: pushes.length })),
       ),
     );
   }

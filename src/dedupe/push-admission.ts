@@ -15,11 +15,12 @@
  * The 3-second window allows this isolate's clock to be up to 2 s behind WeChat's.
  */
 import type { Env } from "../env";
-import { describeError, log } from "../log";
+import { log } from "../log";
 import type { InboundMessage } from "../wechat/message";
 import type { Reply } from "../wechat/reply";
 import { isolateMemory, type IsolateMemory, type RecentPush } from "./isolate-memory";
 import { followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
+import { ledgerUnavailable } from "./ledger-unavailable";
 
 export const FRESH_PUSH_SECONDS = 3;
 /** A handler still running this long claims its push, well before a retry can arrive. */
@@ -34,11 +35,6 @@ export type Admission =
   | { run: true; kept: Reply[]; ticket: PushTicket | undefined };
 
 type Ledgers = Pick<Env, "PUSH_LEDGER">;
-
-function ledgerUnavailable(error: unknown): undefined {
-  log.error("ledger.unavailable", { error: describeError(error) });
-  return undefined;
-}
 
 export async function admitPush(
   env: Ledgers,
