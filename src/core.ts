@@ -64,3 +64,4 @@ export {
 } from "./wechat/push";
 export { WeChatRouter, type Handler, type HandlerResult, type TextMatch } from "./wechat/router";
 export { buildJssdkConfig, jssdkSignature, signableUrl, type JssdkConfig } from "./wechat/jssdk";
+export { MAX_TEXT_REPLY_BYTES, splitText, utf8Length } from "./wechat/text-parts";
