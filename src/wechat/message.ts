@@ -6,7 +6,7 @@
  * exceed 2^53. Types WeChat adds later parse as `UnknownMessage` / `UnknownEvent`, never an error;
  * `raw` always holds every field as sent.
  */
-import type { XmlElement } from "./xml";
+import type { XmlElement } from "./xml-read";
 
 interface MessageBase {
   /** The account's original id (原始ID, `gh_…`). */

@@ -2,7 +2,7 @@
  * From a parsed `<xml>` element to the typed InboundMessage. Pure: no I/O, no bindings.
  */
 import type { CopyrightCheckItem, InboundEvent, InboundMessage, QrScan } from "./message";
-import { elementOf, elementsOf, textOf, type XmlElement } from "./xml";
+import { elementOf, elementsOf, textOf, type XmlElement } from "./xml-read";
 
 export type ParseMessageResult =
   { ok: true; message: InboundMessage } | { ok: false; reason: string };

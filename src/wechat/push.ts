@@ -11,7 +11,8 @@ import { MessageCrypt, MessageCryptError } from "./message-crypt";
 import { parseMessage } from "./parse-message";
 import { randomAlphanumeric } from "./encoding";
 import { computeMsgSignature, verifySignedParts } from "./signature";
-import { parseXml, renderXml, textOf } from "./xml";
+import { parseXml, textOf } from "./xml-read";
+import { renderXml } from "./xml-write";
 
 /** The shape of one push: plaintext (明文), compatible (兼容: plain fields + Encrypt), safe (安全: Encrypt only). */
 export type PushMode = "plaintext" | "compatible" | "safe";

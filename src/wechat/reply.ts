@@ -6,7 +6,7 @@
  * "该公众号暂时无法提供服务" for that.
  */
 import type { InboundMessage } from "./message";
-import { cdata, renderXml, type XmlOutputElement } from "./xml";
+import { cdata, renderXml, type XmlOutputElement } from "./xml-write";
 
 const EMPTY_CDATA = cdata("");
 
