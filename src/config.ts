@@ -55,9 +55,9 @@ export interface WeChatConfig {
   mpVerify?: string;
 }
 
-export type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
+type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
 
-export const DEFAULT_API_BASE = "https://api.weixin.qq.com";
+const DEFAULT_API_BASE = "https://api.weixin.qq.com";
 const DEFAULT_TIMESTAMP_TOLERANCE_SECONDS = 300;
 // WeChat drops the connection at 5 s; a second of margin covers the trip back to its servers.
 const DEFAULT_REPLY_BUDGET_MS = 4000;
@@ -67,7 +67,7 @@ const DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS = 300;
 const DEFAULT_API_TIMEOUT_MS = 4000;
 const DEFAULT_QR_NEW_SCENES_PER_DAY = 1000;
 /** An admin key is a bearer secret on a public URL: long enough that guessing is hopeless. */
-export const MIN_ADMIN_KEY_LENGTH = 32;
+const MIN_ADMIN_KEY_LENGTH = 32;
 
 function setting(env: Env, name: keyof Env): string | undefined {
   const value = env[name];
@@ -135,7 +135,7 @@ function parseAdminKeys(env: Env): Pick<WeChatConfig, "adminKeys" | "adminKeyPro
   return { adminKeys: keys };
 }
 
-export function parseBaseUrl(value: string, name: string): string {
+function parseBaseUrl(value: string, name: string): string {
   let url: URL;
   try {
     url = new URL(value);
@@ -151,7 +151,7 @@ export function parseBaseUrl(value: string, name: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
 }
 
-export function parseOrigins(value: string | undefined, name: string): string[] {
+function parseOrigins(value: string | undefined, name: string): string[] {
   if (value === undefined) return [];
   return value
     .split(",")

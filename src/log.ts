@@ -7,10 +7,10 @@
 const SECRET_FIELD = /secret|token|password|aes|key|signature|ticket|cookie|authorization/i;
 const SECRET_QUERY = /([?&](?:access_token|secret|appsecret|refresh_token|code|ticket)=)[^&#\s]*/gi;
 
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
+type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 /** Strips credentials from a URL or path before it is logged. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, "$1***");
 }
 

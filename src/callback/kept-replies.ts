@@ -5,7 +5,7 @@
  */
 import { isNoReply, type Reply } from "../wechat/reply";
 
-export interface CombinedReplies {
+interface CombinedReplies {
   first: Reply | undefined;
   rest: Reply[];
 }

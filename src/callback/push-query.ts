@@ -2,9 +2,9 @@
  * The query of a callback request (signature, timestamp, nonce, encrypt_type, msg_signature,
  * openid, echostr), read with string operations.
  *
- * Every push pays for this: `new URL(…).searchParams` costs several times more CPU in workerd
- * (npm run bench). Decoding follows URLSearchParams (`+` is a space, percent escapes are UTF-8,
- * the first occurrence of a name wins), falling back to it for anything malformed.
+ * Every push pays for this, and `new URL(…).searchParams` costs more CPU in workerd (npm run
+ * bench compares them). Decoding follows URLSearchParams (`+` is a space, percent escapes are
+ * UTF-8, the first occurrence of a name wins), falling back to it for anything malformed.
  */
 import type { PushQuery } from "../wechat/push";
 

@@ -16,11 +16,11 @@ import type { AnsweredPush } from "./push-ledger";
 /** How long an answered push is remembered here: past any copy sent within the fresh window. */
 export const RECENT_PUSH_MS = 5_000;
 /** Bounds the memory under a flood; the oldest answered pushes go first. */
-export const MAX_RECENT_PUSHES = 20_000;
+const MAX_RECENT_PUSHES = 20_000;
 /** Answers are held this long to go to the ledger in batches; retries come 5 s apart at best. */
 export const RECORD_DELAY_MS = 500;
 /** How stale this isolate's list of followers owed a kept reply may be. */
-export const OWED_REFRESH_MS = 1_000;
+const OWED_REFRESH_MS = 1_000;
 
 export interface RecentPush {
   /** Answered here (in time, late to a waiting copy, or delivered late: replyXml undefined). */

@@ -3,8 +3,8 @@
  *
  * One instance per follower would create a Durable Object, and its SQLite database, for every
  * new follower, and cost a cold start on their first message; a fixed set stays warm and still
- * spreads the load (a single instance handles several hundred pushes a second, so 32 cover the
- * largest accounts). Claims go by openid, so a follower's retries meet in one place. Signatures
+ * spreads the load (32 instances cover the largest accounts; npm run bench measures what one
+ * instance handles). Claims go by openid, so a follower's retries meet in one place. Signatures
  * (checked in batches) and kept replies live in one instance each: kept replies are rare (late
  * replies customer service refused), and an isolate learns with one call which followers are
  * owed one.

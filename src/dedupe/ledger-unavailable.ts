@@ -7,7 +7,7 @@
 import { describeError, log } from "../log";
 
 /** Which duty of the ledger went undone: deduplication, or the replay guard. */
-export type LedgerDuty = "dedupe" | "replay-guard";
+type LedgerDuty = "dedupe" | "replay-guard";
 
 const EVENT: Record<LedgerDuty, string> = {
   dedupe: "ledger.unavailable",

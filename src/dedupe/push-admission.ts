@@ -28,7 +28,7 @@ export const CLAIM_AFTER_MS = 1_000;
 /** How often a copy waiting on this isolate looks at the push it waits for. */
 const LOCAL_POLL_MS = 10;
 
-export type Admission =
+type Admission =
   /** Do not run the handler: answer this (undefined → `success`). */
   | { run: false; replyXml: string | undefined }
   /** Run it; `kept` are replies owed to the follower; without a ticket, nothing is deduplicated. */

@@ -18,18 +18,18 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Reply } from "../wechat/reply";
 
-export const PUSH_TTL_MS = 15 * 60 * 1000;
-export const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
+const PUSH_TTL_MS = 15 * 60 * 1000;
+const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
 const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 /**
  * Answers recorded after the fact (recordAnswered) are kept in the instance's memory this long,
- * past WeChat's ~15 s of retries, not in SQLite: under load they come by the thousand a second,
- * and a SQLite row each cost more CPU than the whole push (npm run bench -- --profile). Losing one
+ * past WeChat's ~15 s of retries, not in SQLite: under load they come in bursts, and a SQLite row
+ * each would dominate a push's CPU (npm run bench -- --profile shows it). Losing one
  * takes this instance restarting within those seconds and WeChat losing the answer as well.
  */
-export const ANSWERED_MEMORY_MS = 30_000;
+const ANSWERED_MEMORY_MS = 30_000;
 
-export type ClaimResult =
+type ClaimResult =
   /** Run the handler. */
   | { state: "owner" }
   /** Already answered: give WeChat this reply again (undefined → `success`). */
@@ -48,14 +48,14 @@ export interface SignatureClaim {
   expiresAt: number;
 }
 
-/** A push answered in time without a claim (see recent-pushes.ts), recorded after the fact. */
+/** A push answered in time without a claim (see isolate-memory.ts), recorded after the fact. */
 export interface AnsweredPush {
   key: string;
   replyXml: string | undefined;
 }
 
 /** Which followers are owed kept replies; `openids` is left out when `version` has not changed. */
-export interface KeptFollowers {
+interface KeptFollowers {
   version: string;
   openids?: string[];
 }

@@ -21,7 +21,7 @@ import type { SignatureCheck, SignatureClaim } from "./push-ledger";
 /** Checks per call; beyond it the rest wait for the next call. */
 const MAX_BATCH = 256;
 /** A check without an answer by then counts as the ledger being unavailable. */
-export const CHECK_TIMEOUT_MS = 2_000;
+const CHECK_TIMEOUT_MS = 2_000;
 
 /** What a signature was accepted for: one pair serves one of these, once. */
 export type SignedRequestKind = "url-check" | "plaintext-push" | "encrypted-push";

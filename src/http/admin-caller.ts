@@ -9,10 +9,10 @@
 import { classifyBearer } from "./bearer";
 import { blockedForSeconds, recordFailure } from "./failure-limit";
 
-export type AdminCaller =
+type AdminCaller =
   { kind: "no-header" } | { kind: "admin" } | { kind: "refused"; response: Response };
 
-export interface AdminCallerOptions {
+interface AdminCallerOptions {
   authorization: string | null | undefined;
   connectingIp: string | null | undefined;
   adminKeys: readonly string[] | undefined;

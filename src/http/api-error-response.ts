@@ -14,7 +14,7 @@ import { TokenUnavailableError } from "../token";
 
 const NO_STORE = { "cache-control": "no-store" };
 
-export type ErrorAudience = "public" | "operator";
+type ErrorAudience = "public" | "operator";
 
 export function apiErrorResponse(error: unknown, audience: ErrorAudience = "operator"): Response {
   if (audience === "public") return publicAnswer(error);

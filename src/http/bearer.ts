@@ -8,7 +8,7 @@
 import { utf8 } from "../wechat/encoding";
 
 /** no-header: an ordinary caller; admin: a key that matches; wrong-key: anything else. */
-export type BearerCaller = "no-header" | "admin" | "wrong-key";
+type BearerCaller = "no-header" | "admin" | "wrong-key";
 
 const BEARER = /^Bearer +(\S+) *$/i;
 

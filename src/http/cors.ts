@@ -14,7 +14,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
 
-export interface CorsOptions {
+interface CorsOptions {
   /** Methods a preflight may ask for (besides OPTIONS). Default GET. */
   methods?: readonly string[];
   /** Request headers a preflight may ask for. Default none beyond the CORS-safelisted ones. */
@@ -26,7 +26,7 @@ export interface CorsOptions {
 }
 
 /** The Access-Control-Allow-Origin value for `origin`, or undefined when it is not allowed. */
-export function allowedCorsOrigin(allowedOrigins: readonly string[], origin: string | undefined) {
+function allowedCorsOrigin(allowedOrigins: readonly string[], origin: string | undefined) {
   if (!origin || origin === "null") return undefined;
   return allowedOrigins.includes("*") || allowedOrigins.includes(origin) ? origin : undefined;
 }

@@ -15,12 +15,12 @@ import { log } from "../log";
 import { clientAddressKey } from "./client-address";
 
 /** Workers Rate Limiting periods are 10 or 60 s; wrangler.toml sets 60. */
-export const FAILURE_PERIOD_SECONDS = 60;
+const FAILURE_PERIOD_SECONDS = 60;
 /** Bounds this isolate's memory of blocked clients under a flood from many addresses. */
 const MAX_BLOCKED = 10_000;
 
 /** What a failure is counted against: each surface has its own budget per client. */
-export type FailureScope = "signature" | "admin-key";
+type FailureScope = "signature" | "admin-key";
 
 type Limiter = Pick<RateLimit, "limit">;
 

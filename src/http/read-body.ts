@@ -10,8 +10,7 @@ import { fromUtf8 } from "../wechat/encoding";
 
 export const MAX_PUSH_BYTES = 64 * 1024;
 
-export type BodyResult =
-  { ok: true; text: string } | { ok: false; status: 400 | 413; reason: string };
+type BodyResult = { ok: true; text: string } | { ok: false; status: 400 | 413; reason: string };
 
 export async function readBoundedText(
   request: Request,

@@ -13,7 +13,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { missingAccountSetting, type AccountConfig } from "../config";
 
-export type AccountCheck = { ok: true; config: AccountConfig } | { ok: false; response: Response };
+type AccountCheck = { ok: true; config: AccountConfig } | { ok: false; response: Response };
 
 /** The request's config with the account's credentials, or the 503 to answer; `body` adds fields. */
 export function requireAccount(

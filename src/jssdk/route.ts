@@ -18,7 +18,7 @@ import { buildJssdkConfig, signableUrl } from "../wechat/jssdk";
 const MAX_URL_LENGTH = 4096;
 
 /** The reason `pageUrl` may not be signed, or undefined. */
-export function unsignableReason(pageUrl: string | undefined, allowedOrigins: readonly string[]) {
+function unsignableReason(pageUrl: string | undefined, allowedOrigins: readonly string[]) {
   if (!pageUrl) return "url is required: the page's location.href without the #fragment";
   if (pageUrl.length > MAX_URL_LENGTH) return `url is longer than ${MAX_URL_LENGTH} characters`;
   let url: URL;

@@ -15,7 +15,7 @@ export const STATE_COOKIE = "wx_oauth_state";
 /** Longer than a code's 5 minutes, for a follower who reads the consent page slowly. */
 export const STATE_LIFETIME_SECONDS = 600;
 
-export interface LoginState {
+interface LoginState {
   state: string;
   redirect: string;
   scope: OAuthScope;

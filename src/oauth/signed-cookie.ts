@@ -10,7 +10,7 @@
 import type { WeChatConfig } from "../config";
 import { fromBase64, toBase64, utf8 } from "../wechat/encoding";
 
-export type CookiePurpose = "session" | "oauth-state";
+type CookiePurpose = "session" | "oauth-state";
 
 function base64url(bytes: Uint8Array): string {
   return toBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");

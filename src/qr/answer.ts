@@ -32,7 +32,7 @@ function cacheControl(ticket: QrTicket, options: AnswerOptions): string {
   return seconds > 0 ? `public, max-age=${seconds}` : "no-cache";
 }
 
-export function qrTicketJson(ticket: QrTicket, mpBase: string, now: number) {
+function qrTicketJson(ticket: QrTicket, mpBase: string, now: number) {
   const { expiresAt } = ticket;
   return {
     scene: ticket.scene,

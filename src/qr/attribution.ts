@@ -31,7 +31,7 @@ function scanOf(message: InboundMessage): Pick<ScanRecord, "kind" | "scene"> | u
 }
 
 /** Whether `message` is something `recordQrAttribution` counts (most pushes are not). */
-export function countsForQrStats(message: InboundMessage): boolean {
+function countsForQrStats(message: InboundMessage): boolean {
   return scanOf(message) !== undefined;
 }
 
@@ -46,7 +46,7 @@ export function qrAttributionHook(message: InboundMessage, env: Env): Promise<vo
 }
 
 /** Records `message` when it is a scan, a follow from a scene, or an unfollow. Never throws. */
-export async function recordQrAttribution(
+async function recordQrAttribution(
   env: Env,
   config: WeChatConfig,
   message: InboundMessage,

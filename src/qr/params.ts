@@ -10,12 +10,12 @@ import {
 
 export type QrFormat = "json" | "svg" | "png";
 
-export interface QrQuery {
+interface QrQuery {
   spec: QrCodeSpec;
   format: QrFormat;
 }
 
-export type QrQueryResult =
+type QrQueryResult =
   { ok: true; query: QrQuery } | { ok: false; parameter: string; reason: string };
 
 const FORMATS: readonly QrFormat[] = ["json", "svg", "png"];
@@ -26,7 +26,7 @@ function single(params: URLSearchParams, name: string): string | undefined | nul
   return values[0];
 }
 
-export type PermanentResult =
+type PermanentResult =
   { ok: true; permanent: boolean } | { ok: false; parameter: string; reason: string };
 
 /** Whether permanent=1 was asked for (read first: it decides who may go on). */

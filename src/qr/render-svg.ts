@@ -2,14 +2,14 @@
  * Renders the text a QR code encodes (the ticket's `url`) as an SVG image, at the edge, so a page
  * needs no second round trip to WeChat's showqrcode.
  *
- * The module matrix comes from lean-qr's nano build (about 2 KB gzipped, no DOM use): mode selection,
+ * The module matrix comes from lean-qr's nano build (small, no DOM use): mode selection,
  * Reed-Solomon and masking are easy to get subtly wrong and not ours to maintain. The SVG is ours:
- * one path of horizontal runs (a few KB for a WeChat URL), a white background and the 4-module quiet
- * zone that ISO/IEC 18004 requires, so the code scans on any page colour.
+ * one path of horizontal runs, a white background and the 4-module quiet zone that ISO/IEC 18004
+ * requires, so the code scans on any page colour.
  */
 import { correction, generate } from "lean-qr/nano";
 
-export interface QrSvgOptions {
+interface QrSvgOptions {
   /** Pixels per module for the intrinsic size (width/height attributes); CSS may scale it. */
   moduleSize?: number;
 }

@@ -8,8 +8,8 @@
  * writes it. Why one object per account and not one per scene: an unfollow carries no scene, so
  * it must find the follower's scene by openid, and /qr/stats must read every scene; sharding by
  * scene would need a second lookup shard and a fan-out for every report. The cost: writes are
- * serialised through one object (some hundreds of pushes a second, far above an account's
- * follow rate), the data lives in one location, and it is queried only through this class
+ * serialised through one object (its capacity is far above any account's follow rate), the data
+ * lives in one location, and it is queried only through this class
  * (no ad-hoc SQL console as D1 has).
  *
  * What is stored (and nothing else):
@@ -34,7 +34,7 @@ import {
   reserveNewScene,
 } from "./new-scene-cap";
 
-export type ScanKind = "scan" | "follow" | "unfollow";
+type ScanKind = "scan" | "follow" | "unfollow";
 
 export interface ScanRecord {
   kind: ScanKind;
@@ -48,14 +48,14 @@ export interface ScanRecord {
   pushKey: string;
 }
 
-export interface SceneCounts {
+interface SceneCounts {
   scene: string;
   scans: number;
   follows: number;
   unfollows: number;
 }
 
-export interface StatsQuery {
+interface StatsQuery {
   /** Epoch ms, inclusive. */
   from: number;
   /** Epoch ms, exclusive. */

@@ -19,7 +19,7 @@ import { hasComfortableLife } from "./ticket-life";
 
 const MAX_ENTRIES = 500;
 
-export class QrTicketCache {
+class QrTicketCache {
   readonly #entries = new Map<string, Extract<QrIssueResult, { ok: true }>["ticket"]>();
 
   async get(

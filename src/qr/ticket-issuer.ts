@@ -33,7 +33,7 @@ import { qrScanStats } from "./attribution";
 import { beijingDay, secondsToBeijingMidnight } from "./new-scene-cap";
 import { hasComfortableLife, type QrTicket } from "./ticket-life";
 
-export interface QrIssueFailure {
+interface QrIssueFailure {
   status: 429 | 502 | 503;
   body: Record<string, unknown>;
   retryAfterSeconds?: number;

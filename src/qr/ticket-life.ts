@@ -10,7 +10,7 @@
  */
 import type { QrKind } from "../wechat/qrcode";
 
-export const MAX_COMFORTABLE_LIFE_SECONDS = 86_400;
+const MAX_COMFORTABLE_LIFE_SECONDS = 86_400;
 
 /** A ticket as /qr stores and serves it. */
 export interface QrTicket {
@@ -26,7 +26,7 @@ export interface QrTicket {
 }
 
 /** The least life, in seconds, a reused temporary ticket must have for a request of `expireSeconds`. */
-export function comfortableLifeSeconds(expireSeconds: number): number {
+function comfortableLifeSeconds(expireSeconds: number): number {
   return Math.min(Math.ceil(expireSeconds / 2), MAX_COMFORTABLE_LIFE_SECONDS);
 }
 

@@ -23,7 +23,7 @@ export function isServable(expiresAt: number, now: number): boolean {
   return expiresAt - now > EXPIRY_GUARD_MS;
 }
 
-export const EXPIRY_GUARD_MS = 10_000;
+const EXPIRY_GUARD_MS = 10_000;
 
 /** Backoff after `failures` consecutive failed attempts: 1 s, 2 s, 4 s, 8 s, then 10 s (the cap). */
 export function backoffMs(failures: number): number {
@@ -31,4 +31,4 @@ export function backoffMs(failures: number): number {
   return Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS);
 }
 
-export const MAX_BACKOFF_MS = 10_000;
+const MAX_BACKOFF_MS = 10_000;

@@ -7,7 +7,7 @@ import { log } from "../log";
 import type { ApiCallRecord, TransportOptions } from "../wechat/api/transport";
 
 /** Token and ticket fetches stay under this, so a waiting caller gets its answer within 5 s. */
-export const MAX_CREDENTIAL_FETCH_MS = 4000;
+const MAX_CREDENTIAL_FETCH_MS = 4000;
 
 function logFailedCall(record: ApiCallRecord): void {
   if (record.errcode === undefined && record.failure === undefined) return;

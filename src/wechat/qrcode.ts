@@ -22,11 +22,11 @@ export type QrActionName = "QR_SCENE" | "QR_STR_SCENE" | "QR_LIMIT_SCENE" | "QR_
 
 export const MAX_TEMPORARY_SCENE_ID = 0xffffffff;
 export const MAX_PERMANENT_SCENE_ID = 100_000;
-export const MAX_SCENE_STR_LENGTH = 64;
+const MAX_SCENE_STR_LENGTH = 64;
 /** "最大不超过2592000（即30天）". */
 export const MAX_EXPIRE_SECONDS = 2_592_000;
 /** WeChat's default when expire_seconds is omitted; below it a code is gone before it is scanned. */
-export const MIN_EXPIRE_SECONDS = 60;
+const MIN_EXPIRE_SECONDS = 60;
 
 /** `https://mp.weixin.qq.com`: the host of `/cgi-bin/showqrcode` (not the API host). */
 export const DEFAULT_MP_BASE = "https://mp.weixin.qq.com";

@@ -55,7 +55,7 @@ export function isTokenRejected(errcode: number): boolean {
 }
 
 /** The caller's IP as WeChat reports it in a 40164 errmsg ("invalid ip 1.2.3.4 ipv6 ..., not in whitelist"). */
-export function reportedIp(errmsg: string): string | undefined {
+function reportedIp(errmsg: string): string | undefined {
   return /invalid ip ([0-9a-fA-F.:]+)/.exec(errmsg)?.[1];
 }
 

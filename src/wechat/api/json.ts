@@ -9,13 +9,7 @@
  */
 
 /** Keys whose values are ids: always returned as strings, whatever their size. */
-export const ID_KEYS: ReadonlySet<string> = new Set([
-  "msgid",
-  "msg_id",
-  "msg_data_id",
-  "MsgId",
-  "MsgID",
-]);
+const ID_KEYS: ReadonlySet<string> = new Set(["msgid", "msg_id", "msg_data_id", "MsgId", "MsgID"]);
 
 const INTEGER = /^-?\d+$/;
 

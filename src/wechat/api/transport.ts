@@ -11,9 +11,9 @@ import { parseWeChatJson } from "./json";
 /** Sent with every upstream request when a proxy secret is configured (WECHAT_PROXY_SECRET). */
 export const PROXY_SECRET_HEADER = "X-WeChat-Proxy-Secret";
 
-export const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_TIMEOUT_MS = 5000;
 
-export type QueryValue = string | number | boolean | undefined;
+type QueryValue = string | number | boolean | undefined;
 
 export interface ApiRequest {
   method?: "GET" | "POST";
@@ -46,7 +46,7 @@ export interface TransportOptions {
   now?: () => number;
 }
 
-export interface RawAnswer {
+interface RawAnswer {
   status: number;
   contentType: string;
   bytes: Uint8Array;
