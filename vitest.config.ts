@@ -2,9 +2,10 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { FAKE_APPID, FAKE_APPSECRET } from "./dev/fake-wechat/fake.ts";
 
-// Two projects: the Worker's tests run inside workerd with real KV, Durable Objects and
-// WebCrypto; end-to-end tests (test/e2e) run in Node, start the Worker with wrangler and drive
-// a real headless browser, so they cannot live inside workerd.
+// Three projects: the Worker's tests run inside workerd with real KV, Durable Objects and
+// WebCrypto; the pure core's tests (test/wechat, which import no binding and no cloudflare:
+// module) run on Node as well; end-to-end tests (test/e2e) run in Node, start the Worker with
+// wrangler and drive a real headless browser, so they cannot live inside workerd.
 export default defineConfig({
   test: {
     // Log lines of passing tests are noise; a failing test still shows its own.
@@ -36,6 +37,15 @@ export default defineConfig({
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/e2e/**"],
+        },
+      },
+      {
+        // On Node the core takes its portable paths (hex and base64 without native Uint8Array
+        // methods, constant-time compare without crypto.subtle.timingSafeEqual).
+        test: {
+          name: "core-node",
+          include: ["test/wechat/**/*.test.ts"],
+          environment: "node",
         },
       },
       {

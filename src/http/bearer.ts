@@ -6,14 +6,15 @@
  * compared, so the timing does not say which one matched.
  */
 import { utf8 } from "../wechat/encoding";
+import { timingSafeEqualBytes } from "../wechat/signature";
 
 /** no-header: an ordinary caller; admin: a key that matches; wrong-key: anything else. */
 type BearerCaller = "no-header" | "admin" | "wrong-key";
 
 const BEARER = /^Bearer +(\S+) *$/i;
 
-async function digest(text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", utf8(text));
+async function digest(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text)));
 }
 
 /** Whether `given` equals one of `keys`, in time that depends on neither. */
@@ -22,7 +23,7 @@ async function matchesOne(given: string, keys: readonly string[]): Promise<boole
   let matched = false;
   for (const key of expected) {
     // No short cut: every key is compared whatever the earlier ones gave.
-    matched = crypto.subtle.timingSafeEqual(claimed!, key) || matched;
+    matched = timingSafeEqualBytes(claimed!, key) || matched;
   }
   return matched;
 }

@@ -14,16 +14,15 @@ export function fromUtf8(bytes: Uint8Array): string {
 
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (nativeToHex) return nativeToHex.call(view);
-  let out = "";
-  for (const byte of view) out += byte.toString(16).padStart(2, "0");
-  return out;
+  return nativeToHex ? nativeToHex.call(view) : portableToHex(view);
 }
 
 const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-// workerd (like current V8 engines) has native base64 on Uint8Array; it costs a fraction of the
-// atob/btoa round trip through binary strings, which showed in safe-mode profiles.
+// workerd (like current V8 engines) has native hex and base64 on Uint8Array, cheaper than the
+// atob/btoa round trip through binary strings, which showed in safe-mode profiles. Other runtimes
+// (Node 24, older browsers) take the portable paths below, which test/wechat/encoding.test.ts
+// holds to the native ones.
 const native = Uint8Array as unknown as {
   fromBase64?: (text: string) => Uint8Array<ArrayBuffer>;
   fromHex?: (text: string) => Uint8Array<ArrayBuffer>;
@@ -46,10 +45,7 @@ export function fromHex(text: string): Uint8Array<ArrayBuffer> | undefined {
       return undefined;
     }
   }
-  if (!HEX_PATTERN.test(text)) return undefined;
-  const bytes = new Uint8Array(text.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  return portableFromHex(text);
 }
 
 /** Decodes standard base64; returns undefined for anything that is not strictly base64. */
@@ -69,6 +65,30 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
     const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
     return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
   }
+  return portableFromBase64(text);
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  return nativeToBase64 ? nativeToBase64.call(bytes) : portableToBase64(bytes);
+}
+
+// The portable paths, for runtimes without the native methods. Exported for the test that
+// holds them to the native ones; everything else calls the functions above.
+
+export function portableToHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function portableFromHex(text: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!HEX_PATTERN.test(text)) return undefined;
+  const bytes = new Uint8Array(text.length / 2);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+export function portableFromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64_PATTERN.test(text)) return undefined;
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -76,8 +96,7 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
   return bytes;
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  if (nativeToBase64) return nativeToBase64.call(bytes);
+export function portableToBase64(bytes: Uint8Array): string {
   let binary = "";
   const chunk = 0x8000;
   for (let i = 0; i < bytes.length; i += chunk) {

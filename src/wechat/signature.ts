@@ -60,12 +60,23 @@ export async function verifySignedParts(
   return timingSafeEqualBytes(expected, claimedBytes);
 }
 
-/** Constant-time equality of two equal-length byte arrays (workerd's own where it has one). */
-function timingSafeEqualBytes(left: Uint8Array, right: Uint8Array): boolean {
+/**
+ * Constant-time equality of two equal-length byte arrays: workerd's own where it has one, the
+ * portable XOR fold elsewhere. The one constant-time compare of the library.
+ */
+export function timingSafeEqualBytes(left: Uint8Array, right: Uint8Array): boolean {
   const subtle = crypto.subtle as SubtleCrypto & {
     timingSafeEqual?: (x: ArrayBufferView, y: ArrayBufferView) => boolean;
   };
   if (typeof subtle.timingSafeEqual === "function") return subtle.timingSafeEqual(left, right);
+  return portableTimingSafeEqual(left, right);
+}
+
+/**
+ * The XOR fold: every byte is looked at whatever the earlier ones gave. Exported for the test
+ * that holds it to workerd's `crypto.subtle.timingSafeEqual`.
+ */
+export function portableTimingSafeEqual(left: Uint8Array, right: Uint8Array): boolean {
   let diff = 0;
   for (let i = 0; i < left.length; i++) diff |= left[i]! ^ right[i]!;
   return diff === 0;

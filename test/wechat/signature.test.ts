@@ -1,9 +1,12 @@
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   computeMsgSignature,
   computeSignature,
+  portableTimingSafeEqual,
   sha1Hex,
   signParts,
+  timingSafeEqualBytes,
   timingSafeEqualText,
   verifySignedParts,
 } from "../../src/wechat/signature";
@@ -108,23 +111,58 @@ describe("verifySignedParts", () => {
   });
 });
 
+// This file runs in workerd (project "workers") and on Node (project "core-node").
+const inWorkerd = navigator.userAgent === "Cloudflare-Workers";
+
 describe("timing-safe comparison", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("workerd provides crypto.subtle.timingSafeEqual, and verification uses it", async () => {
-    const subtle = crypto.subtle as SubtleCrypto & {
-      timingSafeEqual: (a: ArrayBufferView, b: ArrayBufferView) => boolean;
-    };
-    expect(typeof subtle.timingSafeEqual).toBe("function");
-    const spy = vi.spyOn(subtle, "timingSafeEqual");
-    const { timestamp, nonce, signature } = V1.plain_post;
-    expect(await verifySignedParts([V1.token, timestamp, nonce], signature)).toBe(true);
-    expect(spy).toHaveBeenCalledTimes(1);
+  it.runIf(inWorkerd)(
+    "workerd provides crypto.subtle.timingSafeEqual, and verification uses it",
+    async () => {
+      const subtle = crypto.subtle as SubtleCrypto & {
+        timingSafeEqual: (a: ArrayBufferView, b: ArrayBufferView) => boolean;
+      };
+      expect(typeof subtle.timingSafeEqual).toBe("function");
+      const spy = vi.spyOn(subtle, "timingSafeEqual");
+      const { timestamp, nonce, signature } = V1.plain_post;
+      expect(await verifySignedParts([V1.token, timestamp, nonce], signature)).toBe(true);
+      expect(spy).toHaveBeenCalledTimes(1);
+    },
+  );
+
+  it.skipIf(inWorkerd)("elsewhere there is none, and the XOR fold is what runs", () => {
+    const subtle = crypto.subtle as SubtleCrypto & { timingSafeEqual?: unknown };
+    expect(subtle.timingSafeEqual).toBeUndefined();
   });
 
   it("compares exactly", () => {
     expect(timingSafeEqualText("abc", "abc")).toBe(true);
     expect(timingSafeEqualText("abc", "abd")).toBe(false);
     expect(timingSafeEqualText("abc", "abcd")).toBe(false);
+  });
+
+  it("the XOR fold agrees with the runtime's compare on equal and unequal bytes", () => {
+    const pairs = fc.uint8Array({ minLength: 0, maxLength: 64 }).chain((left) =>
+      fc.tuple(
+        fc.constant(left),
+        fc.oneof(
+          fc.constant(Uint8Array.from(left)),
+          fc.uint8Array({ minLength: left.length, maxLength: left.length }),
+          fc.nat({ max: Math.max(0, left.length - 1) }).map((at) => {
+            const right = Uint8Array.from(left);
+            if (right.length > 0) right[at]! ^= 1;
+            return right;
+          }),
+        ),
+      ),
+    );
+    fc.assert(
+      fc.property(pairs, ([left, right]) => {
+        const expected = left.every((byte, i) => byte === right[i]);
+        expect(timingSafeEqualBytes(left, right)).toBe(expected);
+        expect(portableTimingSafeEqual(left, right)).toBe(expected);
+      }),
+    );
   });
 });
