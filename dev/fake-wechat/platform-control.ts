@@ -2,6 +2,9 @@
  * `/__fake/*` controls for the messaging and OAuth areas (see control.ts for the others):
  *
  * GET  /__fake/outbox?since=<seq>           → { messages: [...], last_seq } sent by the account
+ * GET  /__fake/account                      → { customer_service }
+ * POST /__fake/account {customer_service}    → false: custom/send and custom/typing answer 48001,
+ *                                              as to an unverified subscription account
  * POST /__fake/interaction {openid, kind?}   → the follower wrote (kind message|click|follow|scan):
  *                                              opens the customer-service window
  * POST /__fake/oauth-user {openid, nickname?, headimgurl?, unionid?}
@@ -31,7 +34,17 @@ export async function platformControl(
     const messages = outboxSince(fake, since);
     return jsonAnswer({ messages, last_seq: platformState(fake).seq });
   }
+  if (request.method === "GET" && action === "account") {
+    return jsonAnswer({ customer_service: platformState(fake).customerService });
+  }
   if (request.method !== "POST") return undefined;
+  if (action === "account") {
+    const body = (await request.json().catch(() => ({}))) as { customer_service?: unknown };
+    if (typeof body.customer_service !== "boolean")
+      return jsonAnswer({ error: "customer_service (true or false) is required" }, 400);
+    platformState(fake).customerService = body.customer_service;
+    return jsonAnswer({ ok: true, customer_service: body.customer_service });
+  }
   if (action === "interaction") {
     const body = (await request.json().catch(() => ({}))) as { openid?: unknown; kind?: unknown };
     const kind = (body.kind ?? "message") as InteractionKind;

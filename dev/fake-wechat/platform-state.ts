@@ -59,6 +59,11 @@ export interface OAuthUser {
 }
 
 export interface PlatformState {
+  /**
+   * Whether the account may use the customer-service API (客服接口). Verified service accounts
+   * may; unverified subscription accounts (未认证订阅号) get 48001 "api unauthorized".
+   */
+  customerService: boolean;
   seq: number;
   outbox: OutboxEntry[];
   grants: Map<string, Grant[]>;
@@ -89,6 +94,7 @@ export function platformState(fake: FakeWeChat): PlatformState {
   let state = states.get(fake);
   if (!state) {
     state = {
+      customerService: true,
       seq: 0,
       outbox: [],
       grants: new Map(),

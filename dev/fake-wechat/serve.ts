@@ -3,6 +3,7 @@
  *
  *   npx node dev/fake-wechat/serve.ts --port 8788 [--host 127.0.0.1] [--appid wx… --secret …]
  *     [--proxy-secret S] [--whitelist 127.0.0.1,…] [--lifetime 7200] [--classic-overlap 0]
+ *     [--no-customer-service]
  *
  * then run the Worker with WECHAT_API_BASE=http://127.0.0.1:8788. Control endpoints: control.ts.
  * Node 24 runs this file directly (type stripping), hence the `.ts` in the fake's imports; it
@@ -11,6 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { control, CONTROL_PREFIX } from "./control.ts";
 import { FAKE_APPID, FAKE_APPSECRET, FakeWeChat } from "./fake.ts";
+import { platformState } from "./platform-state.ts";
 
 async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promise<Request> {
   const url = `http://${incoming.headers.host ?? "localhost"}${incoming.url ?? "/"}`;
@@ -79,6 +81,8 @@ if (/serve\.ts$/.test(String(process.argv[1]))) {
     ...(proxySecret ? { requireProxySecret: proxySecret } : {}),
     ...(whitelist ? { ipWhitelist: whitelist.split(",") } : {}),
   });
+  // An unverified subscription account: customer-service messages answer 48001.
+  if (args.includes("--no-customer-service")) platformState(fake).customerService = false;
   const server = await serveFake(fake, port, host);
   console.log(`fake WeChat API on http://${host}:${port} (appid ${appid})`);
   for (const signal of ["SIGTERM", "SIGINT"]) {

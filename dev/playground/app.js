@@ -1,7 +1,14 @@
 // The playground page: one follower chatting with the Worker through the simulated WeChat.
 // The simulator does the WeChat work (signing, encryption, retries); this page only asks it to
 // act and draws what it reports on /playground/api/events.
-import { botMessage, followerMessage, h, prettyXml, systemLine } from "./render.js";
+import {
+  botMessage,
+  deliveryTimeline,
+  followerMessage,
+  h,
+  prettyXml,
+  systemLine,
+} from "./render.js";
 
 const API = "/playground/api";
 const $ = (selector) => document.querySelector(selector);
@@ -9,7 +16,17 @@ const chat = $("#chat");
 const wire = $("#wire");
 const log = $("#log");
 
-const state = { mode: "plaintext", following: false, openid: "", originalId: "", appId: "" };
+const state = {
+  mode: "plaintext",
+  following: false,
+  openid: "",
+  originalId: "",
+  appId: "",
+  bot: "parrot",
+  accountType: "verified-service",
+  llmDelayMs: 12_000,
+  worker: "running",
+};
 /** Exchange id → the chat nodes and wire entry drawn for it, redrawn in place on updates. */
 const drawn = new Map();
 
@@ -35,12 +52,18 @@ function appendChat(node) {
   if (nearBottom || node.classList.contains("follower")) chat.scrollTop = chat.scrollHeight;
 }
 
+const avatar = () => (state.bot === "assistant" ? "🤖" : "🦜");
+
 function exchangeNodes(exchange) {
   const nodes = [];
-  const retries =
-    exchange.attempts.length > 1 ? `WeChat 重试 retried ×${exchange.attempts.length - 1}` : "";
+  const delivered = exchange.attempts.length;
+  const retries = delivered > 1 ? `WeChat 重试 retried ×${delivered - 1}` : "";
+  // The timeline shows once WeChat has had to send the push again.
+  const resent = delivered + (exchange.status === "sending" ? 1 : 0) > 1;
+  const timeline = resent ? deliveryTimeline(exchange) : null;
   if (EVENT_ACTIONS.has(exchange.action)) {
     nodes.push(systemLine(exchange.summary));
+    if (timeline) nodes.push(h("li", { class: "system timeline" }, timeline));
     if (exchange.status === "sending") nodes.push(h("li", { class: "system pending" }, "…"));
   } else {
     const meta = h(
@@ -48,11 +71,12 @@ function exchangeNodes(exchange) {
       { class: `meta${exchange.status === "sending" ? " pending" : ""}` },
       exchange.status === "sending" ? retries || "发送中 sending" : retries,
     );
-    nodes.push(followerMessage(exchange.summary, meta));
+    nodes.push(followerMessage(exchange.summary, meta, timeline));
   }
   if (exchange.reply)
     nodes.push(
       botMessage(exchange.reply, {
+        avatar: avatar(),
         onMenuItem: (item) => act({ type: "text", content: item.content }),
       }),
     );
@@ -82,6 +106,7 @@ function drawArrived(arrived) {
   appendChat(
     botMessage(arrived.message, {
       via: arrived.via,
+      avatar: avatar(),
       onMenuItem: (item) => act({ type: "text", content: item.content }),
     }),
   );
@@ -120,12 +145,12 @@ function wireEntry(exchange, open) {
       ? "…"
       : exchange.status === "failed"
         ? exchange.problem
-        : exchange.reply
-          ? `reply: ${exchange.reply.kind}`
-          : "success (no reply)";
-  const attempts = exchange.attempts
-    .map((a) => `attempt ${a.attempt}: ${a.outcome} in ${a.ms} ms`)
-    .join("\n");
+        : exchange.attempts.at(-1)?.got === "placeholder"
+          ? "reply: the placeholder (the Worker keeps the answer for the next message)"
+          : exchange.reply
+            ? `reply: ${exchange.reply.kind}`
+            : "success (no reply)";
+  const delivering = exchange.status === "sending" && exchange.delivering;
   const encrypted = w && w.mode !== "plaintext";
   return h(
     "details",
@@ -143,7 +168,14 @@ function wireEntry(exchange, open) {
     encrypted
       ? part("② 加密前 Inner XML (what the Encrypt field carries)", prettyXml(w.innerXml))
       : null,
-    attempts ? part("投递 Delivery (5 s timeout, 3 tries)", attempts) : null,
+    exchange.attempts.length > 0 || delivering
+      ? h(
+          "div",
+          { class: "wire-part" },
+          h("h5", {}, "投递 Deliveries (WeChat waits 5 s for each, 3 in all)"),
+          deliveryTimeline(exchange),
+        )
+      : null,
     w?.responseBody !== undefined
       ? part(
           `③ 回复 Reply as received (HTTP ${status})`,
@@ -170,12 +202,50 @@ function drawLog(event) {
   if (!log.hidden) log.scrollTop = log.scrollHeight;
 }
 
+const ACCOUNT_HINTS = {
+  "verified-service":
+    "客服消息 allowed: a reply that misses the 5-second window arrives as a customer-service message.",
+  "unverified-subscription":
+    "message/custom/send answers 48001: a slow reply rides on WeChat's re-sent pushes; past the third, a placeholder, and the answer comes with your next message.",
+};
+
+function delayHint() {
+  const s = state.llmDelayMs / 1000;
+  if (state.bot !== "assistant") return `The fake model answers the assistant after ${s} s.`;
+  if (state.llmDelayMs < 4000) return `${s} s: within the first delivery's 4-second budget.`;
+  if (state.accountType === "verified-service")
+    return `${s} s: past the 4-second budget, so the answer comes as a customer-service message.`;
+  if (state.llmDelayMs < 9000) return `${s} s: held over delivery ①, answered on ② (5 s).`;
+  if (state.llmDelayMs < 14_000) return `${s} s: held over ① and ②, answered on ③ (10 s).`;
+  return `${s} s: misses all three deliveries: a placeholder, the answer with your next message.`;
+}
+
 function drawState(next) {
   const followChanged = next.following !== state.following;
+  const restarted = state.worker === "restarting" && next.worker === "running";
   Object.assign(state, next);
   for (const button of document.querySelectorAll(".mode button")) {
     button.setAttribute("aria-checked", String(button.dataset.mode === state.mode));
   }
+  const check = (selector, key, value) => {
+    for (const button of document.querySelectorAll(selector))
+      button.setAttribute("aria-checked", String(button.dataset[key] === String(value)));
+  };
+  check("[data-bot]", "bot", state.bot);
+  check("[data-account]", "account", state.accountType);
+  check("[data-llm-delay]", "llmDelay", state.llmDelayMs);
+  document.body.dataset.worker = state.worker;
+  $("#worker-status").textContent =
+    state.worker === "running"
+      ? `Worker: WECHAT_DEMO_BOT=${state.bot}` +
+        (state.bot === "assistant" ? " (model: the fake at /llm/v1, fake-model)" : "")
+      : state.worker === "restarting"
+        ? `Worker 重启中 restarting with WECHAT_DEMO_BOT=${state.bot} (a few seconds; sending waits)…`
+        : "Worker stopped.";
+  $("#account-hint").textContent = ACCOUNT_HINTS[state.accountType] ?? "";
+  $("#delay-hint").textContent = delayHint();
+  $("#send").disabled = state.worker !== "running";
+  if (restarted) appendChat(systemLine(`机器人已切换 The Worker now runs the ${state.bot} bot`));
   const label = $("#follow-state");
   label.textContent = state.following ? "已关注 following" : "未关注 not following";
   label.classList.toggle("following", state.following);
@@ -311,6 +381,27 @@ for (const button of document.querySelectorAll(".mode button")) {
   );
 }
 
+async function changeSettings(change) {
+  const response = await fetch(`${API}/settings`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(change),
+  });
+  if (!response.ok) {
+    const { error } = await response.json().catch(() => ({ error: response.statusText }));
+    appendChat(systemLine(`没有切换 Not switched: ${error}`, "notice"));
+  }
+}
+
+for (const button of document.querySelectorAll("[data-bot]"))
+  button.addEventListener("click", () => changeSettings({ bot: button.dataset.bot }));
+for (const button of document.querySelectorAll("[data-account]"))
+  button.addEventListener("click", () => changeSettings({ accountType: button.dataset.account }));
+for (const button of document.querySelectorAll("[data-llm-delay]"))
+  button.addEventListener("click", () =>
+    changeSettings({ llmDelayMs: Number(button.dataset.llmDelay) }),
+  );
+
 $("#follow").addEventListener("click", () => act({ type: "follow" }));
 $("#unfollow").addEventListener("click", () => act({ type: "unfollow" }));
 $("#scan-form").addEventListener("submit", async (event) => {
@@ -367,6 +458,12 @@ for (const tab of document.querySelectorAll(".tabs button")) {
     if (tab.dataset.tab === "log") log.scrollTop = log.scrollHeight;
   });
 }
+
+// Seconds since each delivery under way went out.
+setInterval(() => {
+  for (const span of document.querySelectorAll("[data-since]"))
+    span.textContent = `${Math.max(0, (Date.now() - Number(span.dataset.since)) / 1000).toFixed(0)} s`;
+}, 250);
 
 setInterval(() => {
   $("#clock").textContent = new Date().toLocaleTimeString([], {

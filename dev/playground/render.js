@@ -36,7 +36,7 @@ export function botMessage(message, options = {}) {
   return h(
     "li",
     { class: "msg bot", "data-kind": message.kind, "data-via": options.via ?? "reply" },
-    h("div", { class: "avatar", "aria-hidden": "true" }, "🦜"),
+    h("div", { class: "avatar", "aria-hidden": "true" }, options.avatar ?? "🦜"),
     h(
       "div",
       { class: "body" },
@@ -46,14 +46,55 @@ export function botMessage(message, options = {}) {
   );
 }
 
-/** What the follower sent, on the right. */
-export function followerMessage(text, meta) {
+/** What the follower sent, on the right, with `extra` (status, timeline) below it. */
+export function followerMessage(text, ...extra) {
   return h(
     "li",
     { class: "msg follower" },
     h("div", { class: "avatar", "aria-hidden": "true" }, "🙂"),
-    h("div", { class: "body" }, h("div", { class: "bubble" }, text), meta),
+    h("div", { class: "body" }, h("div", { class: "bubble" }, text), extra),
   );
+}
+
+const GOT = {
+  "no-answer": "无应答 no answer",
+  "connection-failed": "连接失败 connection failed",
+  "passive-reply": "被动回复 passive reply",
+  placeholder: "占位回复 placeholder",
+  success: "success (no reply)",
+  unusable: "回复无效 unusable reply",
+};
+const NUMBERS = ["①", "②", "③"];
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * WeChat's deliveries of one push, as a timeline: when each went out and what it got. A delivery
+ * under way carries `data-since` (epoch ms), so the page can count its seconds up.
+ */
+export function deliveryTimeline(exchange) {
+  const items = exchange.attempts.map((attempt) =>
+    h(
+      "li",
+      { "data-attempt": attempt.attempt, "data-got": attempt.got },
+      `${NUMBERS[attempt.attempt - 1] ?? attempt.attempt} ${seconds(attempt.startedMs)} → `,
+      h("b", {}, GOT[attempt.got] ?? attempt.got),
+      attempt.got === "no-answer" || attempt.got === "connection-failed"
+        ? ` (${seconds(attempt.ms)})`
+        : ` at ${seconds(attempt.startedMs + attempt.ms)}`,
+    ),
+  );
+  const now = exchange.status === "sending" ? exchange.delivering : undefined;
+  if (now) {
+    items.push(
+      h(
+        "li",
+        { "data-attempt": now.attempt, "data-got": "pending", class: "pending" },
+        `${NUMBERS[now.attempt - 1] ?? now.attempt} ${seconds(now.startedMs)} → 等待 waiting `,
+        h("span", { class: "elapsed", "data-since": exchange.at + now.startedMs }, ""),
+      ),
+    );
+  }
+  return h("ol", { class: "deliveries" }, items);
 }
 
 /** A grey line in the middle of the chat (events, WeChat's own notices). */

@@ -23,6 +23,8 @@ export interface PlaygroundCredentials {
   adminKey: string;
   /** Key of the Worker's signed OAuth session cookie. */
   sessionSecret: string;
+  /** The fake model's API key (LLM_API_KEY), for the demo assistant bot. */
+  llmApiKey: string;
 }
 
 const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -50,10 +52,15 @@ export function generateCredentials(): PlaygroundCredentials {
     openid: `o${alphanumeric(27)}`,
     adminKey: alphanumeric(40),
     sessionSecret: alphanumeric(48),
+    llmApiKey: newLlmApiKey(),
   };
 }
 
-function isComplete(value: unknown): value is PlaygroundCredentials {
+function newLlmApiKey(): string {
+  return `sk-local-${alphanumeric(40)}`;
+}
+
+function isComplete(value: unknown): value is Omit<PlaygroundCredentials, "llmApiKey"> {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
@@ -72,15 +79,26 @@ function isComplete(value: unknown): value is PlaygroundCredentials {
   );
 }
 
-/** Reads the credentials file, or creates it (mode 0600) when it is missing or unusable. */
+/**
+ * Reads the credentials file, or creates it (mode 0600) when it is missing or unusable. A file
+ * from before the fake model gains an LLM key and keeps the rest, so the account stays the same.
+ */
 export async function loadOrCreateCredentials(file: string): Promise<PlaygroundCredentials> {
+  let stored: unknown;
   try {
-    const stored: unknown = JSON.parse(await readFile(file, "utf8"));
-    if (isComplete(stored)) return stored;
+    stored = JSON.parse(await readFile(file, "utf8"));
   } catch {
     // Missing or unreadable: make new ones below.
   }
-  const credentials = generateCredentials();
+  if (isComplete(stored)) {
+    const llmApiKey = (stored as { llmApiKey?: unknown }).llmApiKey;
+    if (typeof llmApiKey === "string" && llmApiKey !== "") return { ...stored, llmApiKey };
+    return save(file, { ...stored, llmApiKey: newLlmApiKey() });
+  }
+  return save(file, generateCredentials());
+}
+
+async function save(file: string, credentials: PlaygroundCredentials) {
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   return credentials;

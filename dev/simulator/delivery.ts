@@ -6,6 +6,10 @@
  * `success` or an empty body means no reply; an encrypted reply must carry a valid MsgSignature
  * and decrypt to our appid; anything else malformed shows the follower
  * "该公众号暂时无法提供服务，请稍后再试".
+ *
+ * Each delivery is recorded with when it went out and what it got, for the page's timeline: no
+ * answer (a Worker holding the push for a slow handler lets a delivery lapse on purpose, so that
+ * WeChat sends it again), a passive reply, the Worker's placeholder text, or `success`.
  */
 import { signPush } from "../fake-wechat/sign-push";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
@@ -17,6 +21,9 @@ import { parseReply, type ChatMessage } from "./reply-view";
 export const ATTEMPT_TIMEOUT_MS = 5000;
 export const MAX_ATTEMPTS = 3;
 export const SERVICE_UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试";
+/** What the Worker answers at the third delivery when the reply is still not ready and customer
+ * service is unavailable; the reply is then kept for the follower's next message. */
+export const PLACEHOLDER_TEXT = "正在思考，请稍后回复任意文字获取答案";
 
 export interface DeliveryAccount {
   token: string;
@@ -26,11 +33,19 @@ export interface DeliveryAccount {
   originalId: string;
 }
 
+/** What one delivery got: what the follower saw from it, or nothing. */
+export type DeliveryGot =
+  "no-answer" | "connection-failed" | "passive-reply" | "placeholder" | "success" | "unusable";
+
 export interface AttemptRecord {
   attempt: number;
+  /** When this delivery went out, in ms after the first one. */
+  startedMs: number;
+  /** How long it took, until the answer or until WeChat gave up. */
   ms: number;
   /** "200", "401", …, or "timeout" / "connection failed". */
   outcome: string;
+  got: DeliveryGot;
 }
 
 export interface ExchangeWire {
@@ -60,6 +75,9 @@ export interface DeliveryOptions {
   workerUrl: string;
   mode: PushMode;
   attemptTimeoutMs?: number;
+  /** A delivery goes out (1, 2, 3), `startedMs` after the first. */
+  onAttemptStart?: (attempt: number, startedMs: number) => void;
+  /** A delivery is over: answered, failed, or given up on. */
   onAttempt?: (record: AttemptRecord) => void;
 }
 
@@ -77,9 +95,15 @@ export async function deliverPush(
   };
   const attempts: AttemptRecord[] = [];
   const timeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+  const first = Date.now();
+  const finish = (record: AttemptRecord) => {
+    attempts.push(record);
+    options.onAttempt?.(record);
+  };
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const started = Date.now();
+    options.onAttemptStart?.(attempt, started - first);
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: Response | undefined;
@@ -98,31 +122,45 @@ export async function deliverPush(
     } finally {
       clearTimeout(timer);
     }
-    const record = {
+    const record = (got: DeliveryGot): AttemptRecord => ({
       attempt,
+      startedMs: started - first,
       ms: Date.now() - started,
       outcome: failure ?? String(response!.status),
-    };
-    attempts.push(record);
-    options.onAttempt?.(record);
-    if (failure) continue;
+      got,
+    });
+    if (failure) {
+      finish(record(failure === "timeout" ? "no-answer" : "connection-failed"));
+      continue;
+    }
 
     wire.responseStatus = response!.status;
     wire.responseBody = body;
     if (response!.status !== 200) {
+      finish(record("unusable"));
       return {
         wire,
         attempts,
         problem: `the Worker answered HTTP ${response!.status}: ${body.slice(0, 200)}`,
       };
     }
-    return { wire, attempts, ...(await readAnswer(account, options.mode, body, wire)) };
+    const answer = await readAnswer(account, options.mode, body, wire);
+    finish(record(gotFrom(answer)));
+    return { wire, attempts, ...answer };
   }
   return {
     wire,
     attempts,
     problem: `no answer within ${timeoutMs / 1000} s, ${MAX_ATTEMPTS} times`,
   };
+}
+
+function gotFrom(answer: { reply?: ChatMessage; problem?: string }): DeliveryGot {
+  if (answer.problem) return "unusable";
+  if (!answer.reply) return "success";
+  return answer.reply.kind === "text" && answer.reply.content.trim() === PLACEHOLDER_TEXT
+    ? "placeholder"
+    : "passive-reply";
 }
 
 async function readAnswer(

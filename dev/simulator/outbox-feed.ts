@@ -1,7 +1,9 @@
 /**
  * Turns what the Worker sent through WeChat's API into messages on the follower's phone:
  * customer-service messages (the late replies of /slow), template messages and mass sends that
- * reach this follower. Polls the fake's outbox, as a phone would simply receive them.
+ * reach this follower. Polls the fake's outbox, as a phone would simply receive them. A
+ * customer-service message WeChat refused reaches nobody; the log says why (48001 on an
+ * unverified subscription account).
  */
 import type { FakeWeChat } from "../fake-wechat/fake";
 import { customMessageView } from "./reply-view";
@@ -9,6 +11,12 @@ import type { PlaygroundSession, TemplateCard } from "./session";
 import { readOutbox, type OutboxEntry } from "./wechat-state";
 
 const POLL_MS = 500;
+const CUSTOM_SEND = "/cgi-bin/message/custom/send";
+const REFUSALS: Record<number, string> = {
+  45015: "the follower has not written in 48 hours",
+  45047: "over the customer-service quota",
+  48001: "api unauthorized: this account has no customer-service permission",
+};
 
 export function followOutbox(
   fake: FakeWeChat,
@@ -16,6 +24,7 @@ export function followOutbox(
   openid: string,
 ): () => void {
   let since = 0;
+  let requestsSeen = 0;
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const poll = () => {
@@ -23,6 +32,13 @@ export function followOutbox(
       for (const entry of readOutbox(fake, since)) {
         since = Math.max(since, entry.seq);
         show(entry, session, openid);
+      }
+      // The request log only grows, unless /__fake/reset empties it.
+      if (requestsSeen > fake.requests.length) requestsSeen = 0;
+      for (; requestsSeen < fake.requests.length; requestsSeen++) {
+        const request = fake.requests[requestsSeen]!;
+        if (request.status === 0) break; // Still being answered: look again next time.
+        if (request.path === CUSTOM_SEND && request.errcode) refused(request.errcode, session);
       }
     } catch (error) {
       session.log("simulator", `outbox: ${(error as Error).message}`);
@@ -34,6 +50,14 @@ export function followOutbox(
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+function refused(errcode: number, session: PlaygroundSession) {
+  const why = REFUSALS[errcode];
+  session.log(
+    "simulator",
+    `WeChat refused a customer-service message: errcode ${errcode}${why ? ` (${why})` : ""}`,
+  );
 }
 
 function show(entry: OutboxEntry, session: PlaygroundSession, openid: string) {

@@ -2,6 +2,7 @@
  * The simulator's HTTP server, on loopback only:
  * - `/` and `/playground/*`: the page (static files from dev/playground, no build step);
  * - `/playground/api/*`: the page's JSON API and its event stream (server-sent events);
+ * - `/llm/v1/*`: the fake model (dev/fake-llm), which the Worker reaches through LLM_API_BASE;
  * - everything else: the fake WeChat API (dev/fake-wechat), which the Worker reaches through
  *   WECHAT_API_BASE, with its `/__fake/*` control endpoints.
  */
@@ -10,15 +11,19 @@ import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FakeWeChat } from "../fake-wechat/fake";
+import type { FakeLlm } from "../fake-llm/fake-llm";
 import { control, CONTROL_PREFIX } from "../fake-wechat/control";
 import type { PushMode } from "../../src/wechat/push";
 import { CONSOLE_ACTIONS, type ConsoleAction } from "./account-console";
 import { parseAction } from "./pushes";
 import type { PlaygroundSession, SessionEvent } from "./session";
+import { parseSettingsChange, type PlaygroundSettings } from "./settings";
 import type { KnownQrCode, PublishedMenu } from "./wechat-state";
 
 const PAGE_DIR = fileURLToPath(new URL("../playground/", import.meta.url));
 const API = "/playground/api/";
+/** Where the fake model is mounted; LLM_API_BASE is this under the simulator's address. */
+export const LLM_BASE_PATH = "/llm/v1";
 const STATIC_FILES = new Set([
   "index.html",
   "app.js",
@@ -44,6 +49,10 @@ export interface SimulatorServerOptions {
   qrCodes: () => KnownQrCode[];
   /** Runs an account-owner action through the Worker's /admin API. */
   console: (action: ConsoleAction) => Promise<{ status: number; request: string; answer: string }>;
+  /** The fake model, served under LLM_BASE_PATH. */
+  llm: FakeLlm;
+  /** Applies the page's switches; resolves once applied (a bot switch restarts the Worker). */
+  settings: (change: Partial<PlaygroundSettings>) => Promise<void>;
 }
 
 export function createSimulatorServer(options: SimulatorServerOptions): Server {
@@ -70,10 +79,16 @@ async function route(
     if (STATIC_FILES.has(name)) return sendFile(outgoing, name);
     return sendJson(outgoing, 404, { error: "not found" });
   }
-  // The fake WeChat API.
   const aborted = new AbortController();
+  // The caller gave up (the Worker's fetch timed out): a slow fake stops waiting too.
   outgoing.on("close", () => aborted.abort());
   const request = await toRequest(incoming, aborted.signal);
+  if (path.startsWith(`${LLM_BASE_PATH}/`)) {
+    const response = await options.llm.handle(request);
+    if (aborted.signal.aborted) return;
+    return writeResponse(response, outgoing);
+  }
+  // The fake WeChat API.
   const clientIp = (incoming.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
   const response = path.startsWith(CONTROL_PREFIX)
     ? await control(options.fake, request)
@@ -105,6 +120,17 @@ async function api(
     session.setMode(mode as PushMode);
     return sendJson(outgoing, 200, session.state());
   }
+  if (name === "settings") {
+    const change = parseSettingsChange(body);
+    if (typeof change === "string") return sendJson(outgoing, 400, { error: change });
+    // A bot switch restarts wrangler dev (a few seconds); the page follows it on the stream.
+    options
+      .settings(change)
+      .catch((error: unknown) =>
+        session.log("simulator", `settings not applied: ${(error as Error).message}`),
+      );
+    return sendJson(outgoing, 202, { accepted: true });
+  }
   if (name === "console") {
     const action = (body as { action?: unknown }).action;
     if (!CONSOLE_ACTIONS.includes(action as ConsoleAction)) {
@@ -122,6 +148,11 @@ async function api(
   if (name === "actions") {
     const action = parseAction(body);
     if (typeof action === "string") return sendJson(outgoing, 400, { error: action });
+    if (session.worker !== "running") {
+      return sendJson(outgoing, 503, {
+        error: `the Worker is ${session.worker} (a bot switch restarts it); try again in a few seconds`,
+      });
+    }
     // Delivery may take up to three 5-second attempts; the page follows it on the event stream.
     const exchange = session.act(action);
     exchange.catch((error: unknown) =>

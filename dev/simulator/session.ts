@@ -14,6 +14,7 @@ import {
 } from "./delivery";
 import { buildPush, type FollowerAction } from "./pushes";
 import type { ChatMessage } from "./reply-view";
+import { DEFAULT_SETTINGS, type PlaygroundSettings } from "./settings";
 
 export interface Exchange {
   id: number;
@@ -22,7 +23,10 @@ export interface Exchange {
   /** The follower's side of the chat. */
   summary: string;
   status: "sending" | "answered" | "failed";
+  /** Deliveries that are over, for the timeline. */
   attempts: AttemptRecord[];
+  /** The delivery under way while sending: which one and when it went out. */
+  delivering?: { attempt: number; startedMs: number };
   wire?: ExchangeWire;
   reply?: ChatMessage;
   /** WeChat's notice to the follower when the answer was unusable. */
@@ -54,7 +58,9 @@ export type SessionEvent =
   | { type: "log"; at: number; source: "simulator" | "worker"; line: string };
 
 /** What the page may know: nothing here is a secret. */
-export interface PublicState {
+export interface PublicState extends PlaygroundSettings {
+  /** "restarting" while a bot switch restarts `wrangler dev`: the page cannot push meanwhile. */
+  worker: WorkerStatus;
   mode: PushMode;
   following: boolean;
   openid: string;
@@ -63,12 +69,16 @@ export interface PublicState {
   workerUrl: string;
 }
 
+export type WorkerStatus = "running" | "restarting" | "stopped";
+
 const HISTORY_LIMIT = 500;
 const LOG_LIMIT = 400;
 
 export class PlaygroundSession {
   mode: PushMode = "plaintext";
   following = false;
+  settings: PlaygroundSettings = { ...DEFAULT_SETTINGS };
+  worker: WorkerStatus = "running";
   readonly #account: DeliveryAccount;
   readonly #workerUrl: string;
   readonly #attemptTimeoutMs: number | undefined;
@@ -95,6 +105,8 @@ export class PlaygroundSession {
 
   state(): PublicState {
     return {
+      ...this.settings,
+      worker: this.worker,
       mode: this.mode,
       following: this.following,
       openid: this.#account.openid,
@@ -117,6 +129,14 @@ export class PlaygroundSession {
   setMode(mode: PushMode): void {
     this.mode = mode;
     this.log("simulator", `encryption mode → ${mode}`);
+    this.#emit({ type: "state", state: this.state() });
+  }
+
+  /** Records switches the stack has applied, and tells the page. */
+  update(change: Partial<PlaygroundSettings> & { worker?: WorkerStatus }): void {
+    const { worker, ...settings } = change;
+    if (worker) this.worker = worker;
+    this.settings = { ...this.settings, ...settings };
     this.#emit({ type: "state", state: this.state() });
   }
 
@@ -155,6 +175,7 @@ export class PlaygroundSession {
       summary: built.summary,
       status: "sending",
       attempts: [],
+      delivering: { attempt: 1, startedMs: 0 },
     };
     this.#record({ type: "exchange", exchange });
     const mode = this.mode;
@@ -163,13 +184,20 @@ export class PlaygroundSession {
       workerUrl: this.#workerUrl,
       mode,
       ...(this.#attemptTimeoutMs ? { attemptTimeoutMs: this.#attemptTimeoutMs } : {}),
+      onAttemptStart: (attempt, startedMs) => {
+        if (attempt === 1) return;
+        exchange.delivering = { attempt, startedMs };
+        this.#emit({ type: "exchange", exchange });
+      },
       onAttempt: (record) => {
+        delete exchange.delivering;
         exchange.attempts.push(record);
-        const last = record.attempt === 3 ? "" : ", WeChat retries the same push";
+        const lapsed = record.got === "no-answer" || record.got === "connection-failed";
         this.log(
           "simulator",
-          `push #${exchange.id} attempt ${record.attempt}/3: ${record.outcome} after ${record.ms} ms` +
-            (record.outcome === "timeout" || record.outcome === "connection failed" ? last : ""),
+          `push #${exchange.id} delivery ${record.attempt}/3 at ${seconds(record.startedMs)}: ` +
+            `${record.outcome} after ${record.ms} ms, ${record.got}` +
+            (lapsed && record.attempt < 3 ? "; WeChat sends the same push again" : ""),
         );
         this.#emit({ type: "exchange", exchange });
       },
@@ -202,3 +230,5 @@ export class PlaygroundSession {
     for (const listener of this.#listeners) listener(event);
   }
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -9,16 +9,20 @@
  */
 import type { Server } from "node:http";
 import { join } from "node:path";
+import { createFakeLlm, type FakeLlm } from "../fake-llm/fake-llm";
 import { FakeWeChat } from "../fake-wechat/fake";
+import { platformState } from "../fake-wechat/platform-state";
 import { runConsoleAction, type ConsoleAction } from "./account-console";
 import { loadOrCreateCredentials } from "./credentials";
 import { followOutbox } from "./outbox-feed";
 import { ensurePortFree } from "./ports";
 import { fireScheduled } from "./scheduler";
-import { createSimulatorServer } from "./server";
+import { createSimulatorServer, LLM_BASE_PATH } from "./server";
 import { PlaygroundSession } from "./session";
+import { DEFAULT_SETTINGS, type DemoBot, type PlaygroundSettings } from "./settings";
 import { readPublishedMenu, readQrCodes, recordFollowerAction } from "./wechat-state";
-import { startWorker } from "./worker-process";
+import { startWorker, type WorkerProcess } from "./worker-process";
+import { waitForPortFree, WorkerSwitch } from "./worker-switch";
 
 export interface StackOptions {
   playgroundPort: number;
@@ -27,6 +31,11 @@ export interface StackOptions {
   stateDir: string;
   /** Further Worker variables, e.g. WECHAT_REPLY_BUDGET_MS. */
   vars?: Record<string, string>;
+  /**
+   * The page's switches to start with (default: the parrot, a verified service account, a model
+   * that takes 12 s). `bot` sets WECHAT_DEMO_BOT, whatever `vars` says.
+   */
+  settings?: Partial<PlaygroundSettings>;
   /** Lines printed by wrangler (the Worker's logs included). */
   onWorkerLine?: (line: string) => void;
   /** The simulator's own log lines. */
@@ -38,6 +47,9 @@ export interface Stack {
   workerUrl: string;
   session: PlaygroundSession;
   fake: FakeWeChat;
+  llm: FakeLlm;
+  /** What the page's switches do; resolves once applied (a bot switch restarts the Worker). */
+  applySettings(change: Partial<PlaygroundSettings>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,19 +70,85 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const browserBase = `http://localhost:${playgroundPort}`;
   const playgroundUrl = `${browserBase}/`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const fake = new FakeWeChat({ accounts: { [credentials.appId]: credentials.appSecret } });
+  platformState(fake).customerService = settings.accountType === "verified-service";
+  const llm = createFakeLlm({
+    apiKey: credentials.llmApiKey,
+    basePath: LLM_BASE_PATH,
+    delayMs: settings.llmDelayMs,
+  });
   const session = new PlaygroundSession(credentials, workerUrl, {
     onAction: (action, wasFollowing) =>
       recordFollowerAction(fake, credentials.openid, action, wasFollowing),
   });
+  session.update(settings);
   const simulatorLog = (line: string) => {
     session.log("simulator", line);
     options.onSimulatorLine?.(line);
   };
 
+  let worker: WorkerProcess | undefined;
+  const workerOptions = (bot: DemoBot) => ({
+    port: workerPort,
+    stateDir: options.stateDir,
+    vars: {
+      WECHAT_TOKEN: credentials.token,
+      WECHAT_APPID: credentials.appId,
+      WECHAT_APPSECRET: credentials.appSecret,
+      WECHAT_ENCODING_AES_KEY: credentials.encodingAESKey,
+      // The playground switches between plaintext and encrypted pushes at will.
+      WECHAT_MESSAGE_MODE: "compatible",
+      WECHAT_API_BASE: simulatorBase,
+      // showqrcode images and the OAuth authorize page are opened by the browser, not the Worker.
+      WECHAT_MP_BASE: browserBase,
+      WECHAT_OPEN_BASE: browserBase,
+      ADMIN_KEY: credentials.adminKey,
+      SESSION_SECRET: credentials.sessionSecret,
+      ALLOWED_ORIGINS: `http://localhost:${playgroundPort},http://127.0.0.1:${playgroundPort}`,
+      // The demo assistant's model: the fake the simulator serves (dev/fake-llm).
+      LLM_API_BASE: `${simulatorBase}${LLM_BASE_PATH}`,
+      LLM_API_KEY: credentials.llmApiKey,
+      LLM_MODEL: "fake-model",
+      ...options.vars,
+      WECHAT_DEMO_BOT: bot,
+    },
+    onLine: (colored: string) => {
+      // wrangler colours some lines even when asked not to.
+      const line = colored.replace(ANSI_ESCAPE, "");
+      options.onWorkerLine?.(line);
+      if (line.trim() !== "") session.log("worker", line);
+    },
+  });
+  const switches = new WorkerSwitch(session, simulatorLog, async (bot) => {
+    await worker?.stop();
+    worker = undefined;
+    await waitForPortFree(workerPort);
+    worker = await startWorker(workerOptions(bot));
+  });
+  const applySettings = async (change: Partial<PlaygroundSettings>) => {
+    if (change.accountType) {
+      platformState(fake).customerService = change.accountType === "verified-service";
+      session.update({ accountType: change.accountType });
+      simulatorLog(
+        change.accountType === "verified-service"
+          ? "account → verified service account: customer-service messages allowed"
+          : "account → unverified subscription account: message/custom/send answers 48001",
+      );
+    }
+    if (change.llmDelayMs !== undefined) {
+      llm.control.delayMs = change.llmDelayMs;
+      session.update({ llmDelayMs: change.llmDelayMs });
+      simulatorLog(`fake model → answers after ${change.llmDelayMs / 1000} s`);
+    }
+    if (change.bot) await switches.switchTo(change.bot);
+  };
+
   const serverOptions = {
     session,
     fake,
+    llm,
+    settings: applySettings,
     menu: () => readPublishedMenu(fake),
     qrCodes: () => readQrCodes(fake, credentials.appId),
     console: (action: ConsoleAction) =>
@@ -104,34 +182,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ),
     );
 
-  let worker;
   try {
-    worker = await startWorker({
-      port: workerPort,
-      stateDir: options.stateDir,
-      vars: {
-        WECHAT_TOKEN: credentials.token,
-        WECHAT_APPID: credentials.appId,
-        WECHAT_APPSECRET: credentials.appSecret,
-        WECHAT_ENCODING_AES_KEY: credentials.encodingAESKey,
-        // The playground switches between plaintext and encrypted pushes at will.
-        WECHAT_MESSAGE_MODE: "compatible",
-        WECHAT_API_BASE: simulatorBase,
-        // showqrcode images and the OAuth authorize page are opened by the browser, not the Worker.
-        WECHAT_MP_BASE: browserBase,
-        WECHAT_OPEN_BASE: browserBase,
-        ADMIN_KEY: credentials.adminKey,
-        SESSION_SECRET: credentials.sessionSecret,
-        ALLOWED_ORIGINS: `http://localhost:${playgroundPort},http://127.0.0.1:${playgroundPort}`,
-        ...options.vars,
-      },
-      onLine: (colored) => {
-        // wrangler colours some lines even when asked not to.
-        const line = colored.replace(ANSI_ESCAPE, "");
-        options.onWorkerLine?.(line);
-        if (line.trim() !== "") session.log("worker", line);
-      },
-    });
+    worker = await startWorker(workerOptions(settings.bot));
   } catch (error) {
     await stopServers();
     throw error;
@@ -144,10 +196,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workerUrl,
     session,
     fake,
+    llm,
+    applySettings,
     async stop() {
       stopScheduler();
       stopOutbox();
-      await Promise.all([worker.stop(), stopServers()]);
+      await switches.stop();
+      await Promise.all([worker?.stop(), stopServers()]);
+      session.update({ worker: "stopped" });
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterEach, expect, test } from "vitest";
-import { deliverPush, MAX_ATTEMPTS } from "../../dev/simulator/delivery";
+import { deliverPush, MAX_ATTEMPTS, PLACEHOLDER_TEXT } from "../../dev/simulator/delivery";
 import { buildPush } from "../../dev/simulator/pushes";
 import { generateCredentials } from "../../dev/simulator/credentials";
 import { sealReply } from "../../src/wechat/push";
@@ -85,6 +85,40 @@ test("a retry that is answered in time delivers the reply", async () => {
   });
   expect(result.attempts.map((a) => a.outcome)).toEqual(["timeout", "200"]);
   expect(result.reply).toEqual({ kind: "text", content: "second time" });
+});
+
+test("each delivery says when it went out and what it got, for the page's timeline", async () => {
+  const held = await worker(async (_seen, index) =>
+    index < 2 ? undefined : textReply(PLACEHOLDER_TEXT),
+  );
+  const starts: [number, number][] = [];
+  const result = await deliverPush(account, push().xml, {
+    workerUrl: held.url,
+    mode: "plaintext",
+    attemptTimeoutMs: 150,
+    onAttemptStart: (attempt, startedMs) => starts.push([attempt, startedMs]),
+  });
+  expect(result.attempts.map((a) => a.got)).toEqual(["no-answer", "no-answer", "placeholder"]);
+  expect(starts.map(([attempt]) => attempt)).toEqual([1, 2, 3]);
+  // Each re-send goes out when WeChat gives up on the one before.
+  const [first, second, third] = result.attempts.map((a) => a.startedMs);
+  expect(first).toBe(0);
+  expect(second).toBeGreaterThanOrEqual(150);
+  expect(third! - second!).toBeGreaterThanOrEqual(150);
+  expect(starts.map(([, startedMs]) => startedMs)).toEqual([first, second, third]);
+
+  const replied = await worker(async () => textReply("the answer"));
+  const answered = await deliverPush(account, push().xml, {
+    workerUrl: replied.url,
+    mode: "plaintext",
+  });
+  expect(answered.attempts.map((a) => a.got)).toEqual(["passive-reply"]);
+  const quiet = await worker(async () => "success");
+  const nothing = await deliverPush(account, push().xml, {
+    workerUrl: quiet.url,
+    mode: "plaintext",
+  });
+  expect(nothing.attempts.map((a) => a.got)).toEqual(["success"]);
 });
 
 test("success and an empty body mean no reply; an empty Content is WeChat's error notice", async () => {

@@ -1,6 +1,8 @@
 /**
  * Customer-service, template and mass messages, strict where WeChat is:
- * - custom/send and custom/typing need an active interaction grant for the openid (45015
+ * - custom/send and custom/typing answer 48001 "api unauthorized" to an account without the
+ *   customer-service permission (an unverified subscription account; `/__fake/account`);
+ * - they need an active interaction grant for the openid (45015
  *   otherwise) with quota left (45047: 5 per 48 h after a message, 3 per minute after a click,
  *   follow or scan); unknown msgtype 40008; a news message with more than one article 45008;
  * - template/send answers a msgid beyond 2^53 as a bare JSON integer, as WeChat does;
@@ -32,6 +34,11 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Throws 48001 unless the account has the customer-service permission (客服接口权限). */
+function requireCustomerService({ fake }: EndpointContext) {
+  if (!platformState(fake).customerService) throw new WeChatFault(48001, "api unauthorized");
+}
+
 /** Uses one message of the follower's customer-service allowance, or throws 45015/45047. */
 function useAllowance({ fake, now }: EndpointContext, openid: string) {
   const grants = (platformState(fake).grants.get(openid) ?? []).filter(
@@ -50,6 +57,7 @@ const customSend: Endpoint = {
   path: "/cgi-bin/message/custom/send",
   auth: true,
   handle(context) {
+    requireCustomerService(context);
     const body = objectBody(context.body);
     const touser = requireString(body.touser, 40003, "invalid openid");
     const msgtype = requireString(body.msgtype, 40008, "invalid message type");
@@ -78,6 +86,7 @@ const customTyping: Endpoint = {
   path: "/cgi-bin/message/custom/typing",
   auth: true,
   handle(context) {
+    requireCustomerService(context);
     const body = objectBody(context.body);
     const touser = requireString(body.touser, 40003, "invalid openid");
     if (body.command !== "Typing" && body.command !== "CancelTyping") {
