@@ -33,6 +33,13 @@ export interface WeChatConfig {
   adminKeyProblem?: string;
   /** New temporary QR scenes a day per account (/qr without the admin key). */
   qrNewScenesPerDay: number;
+  /** What a slow handler's push gets at the reply budget (see WECHAT_SLOW_REPLY). */
+  slowReply: SlowReplyStrategy;
+  /** The passive text at the last delivery when the reply is not ready and customer service is refused. */
+  slowPlaceholder: string;
+  /** Ends a text part when more parts are owed to the follower. */
+  continueHint: string;
+  conversationTtlDays: number;
   /** Normalised origins (scheme://host[:port]); "*" may appear, and is honoured for CORS only. */
   allowedOrigins: string[];
   timestampToleranceSeconds: number;
@@ -54,6 +61,8 @@ export interface WeChatConfig {
   /** The code of WeChat's domain-verification file MP_verify_<code>.txt. */
   mpVerify?: string;
 }
+
+export type SlowReplyStrategy = "auto" | "retries" | "customer-service";
 
 type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
 
@@ -96,6 +105,28 @@ function wholeNumber(
     throw new ConfigError(`${name} must be a whole number of ${unit} from ${min} to ${max}`);
   }
   return number;
+}
+
+const DEFAULT_SLOW_PLACEHOLDER = "正在思考，请稍后回复任意文字获取答案";
+const DEFAULT_CONTINUE_HINT = "（未完，回复任意文字继续）";
+/** Both must fit a passive text with room to spare (WeChat cuts Content at 2048 bytes). */
+const MAX_NOTICE_BYTES = 512;
+
+function parseSlowReply(env: Env): SlowReplyStrategy {
+  const strategy = setting(env, "WECHAT_SLOW_REPLY")?.toLowerCase() ?? "auto";
+  check(
+    strategy,
+    /^(auto|retries|customer-service)$/,
+    "WECHAT_SLOW_REPLY",
+    "auto, retries or customer-service",
+  );
+  for (const name of ["WECHAT_SLOW_PLACEHOLDER", "WECHAT_CONTINUE_HINT"] as const) {
+    const value = setting(env, name);
+    if (value !== undefined && new TextEncoder().encode(value).length > MAX_NOTICE_BYTES) {
+      throw new ConfigError(`${name} must be at most ${MAX_NOTICE_BYTES} bytes`);
+    }
+  }
+  return strategy as SlowReplyStrategy;
 }
 
 function parseMessageMode(env: Env, encodingAESKey: string | undefined): MessageMode {
@@ -268,6 +299,15 @@ function parseConfig(env: Env): WeChatConfig {
     apiBase,
     mpBase: mpBaseSetting ? parseBaseUrl(mpBaseSetting, "WECHAT_MP_BASE") : DEFAULT_MP_BASE,
     ...parseAdminKeys(env),
+    slowReply: parseSlowReply(env),
+    slowPlaceholder: setting(env, "WECHAT_SLOW_PLACEHOLDER") ?? DEFAULT_SLOW_PLACEHOLDER,
+    continueHint: setting(env, "WECHAT_CONTINUE_HINT") ?? DEFAULT_CONTINUE_HINT,
+    conversationTtlDays: wholeNumber(env, "WECHAT_CONVERSATION_TTL_DAYS", {
+      min: 1,
+      max: 3650,
+      fallback: 30,
+      unit: "days",
+    }),
     qrNewScenesPerDay: wholeNumber(env, "QR_NEW_SCENES_PER_DAY", {
       min: 0,
       max: 1_000_000,

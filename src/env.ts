@@ -33,6 +33,18 @@ export interface WeChatEdgeVars {
    * unset → they answer 404, too short → 503.
    */
   ADMIN_KEY?: string;
+  /**
+   * What a handler still working at the reply budget gets: `auto` (default: customer service
+   * until WeChat answers 48001, then holding through WeChat's retries), `retries` (always hold),
+   * `customer-service` (never hold).
+   */
+  WECHAT_SLOW_REPLY?: string;
+  /** The passive text at the last delivery when the reply is still not ready and customer service is refused. */
+  WECHAT_SLOW_PLACEHOLDER?: string;
+  /** Ends a text part when more parts are owed to the follower. */
+  WECHAT_CONTINUE_HINT?: string;
+  /** Days a follower's conversation memory is kept after its last write (default 30). */
+  WECHAT_CONVERSATION_TTL_DAYS?: string;
   /** New temporary QR scenes a day per account for /qr without the admin key (default 1000). */
   QR_NEW_SCENES_PER_DAY?: string;
   /** The account's own web origins, comma-separated. */
@@ -85,6 +97,8 @@ export interface WeChatEdgeBindings {
    * configured in wrangler.toml): past it, 429 instead of a verdict.
    */
   AUTH_FAILURE_LIMITER: RateLimit;
+  /** One ConversationMemory per follower (`ctx.conversation`); needed only by bots that use it. */
+  CONVERSATION_MEMORY?: AnyDurableObjectNamespace;
 }
 
 /** Everything the library reads from a Worker's env. */

@@ -30,3 +30,5 @@ export { PushLedger } from "./dedupe/push-ledger";
 export { TokenAuthority } from "./token/authority";
 export { QrTicketIssuer } from "./qr/ticket-issuer";
 export { QrScanStats } from "./qr/scan-stats";
+export { ConversationMemory } from "./conversation/conversation-memory";
+export { ConversationValueError, type Conversation } from "./conversation/conversation";

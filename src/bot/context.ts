@@ -3,6 +3,7 @@
  * (The bindings in `env` are the user's own; the library's validated settings, which hold the
  * AppSecret and the admin key, are not handed to handlers.)
  */
+import type { Conversation } from "../conversation";
 import type { WeChatEdgeEnv } from "../env";
 import type { WeChatApiClient } from "../wechat/api/client";
 
@@ -13,6 +14,12 @@ export interface BotContext<E extends WeChatEdgeEnv = WeChatEdgeEnv> {
   account: { appId: string | undefined };
   /** WeChat's API with the account's access_token (from the token authority) injected. */
   api: WeChatApiClient;
+  /**
+   * The follower's own durable memory: JSON up to 64 KB, strongly consistent across isolates,
+   * kept WECHAT_CONVERSATION_TTL_DAYS after its last write. Needs the CONVERSATION_MEMORY binding;
+   * costs nothing until used.
+   */
+  conversation: Conversation;
   /** Keeps work going after the reply is sent (Workers cut it off about 30 s later). */
   waitUntil(promise: Promise<unknown>): void;
 }

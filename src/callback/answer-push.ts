@@ -4,19 +4,26 @@
  * - The push is admitted first (src/dedupe/push-admission.ts): a copy of a push already handled
  *   gets the very same reply; a copy of one still running waits for it within its own budget.
  *   A first delivery runs at once; older pushes claim in the follower's PushLedger first.
- * - The handler races the reply budget. In time, its reply is the passive answer. Late, WeChat
- *   gets `success` at once (no retry, no "该公众号暂时无法提供服务"), the handler goes on after the
+ * - The handler races the reply budget. In time, its reply is the passive answer.
+ * - Late, the slow-reply policy decides (src/callback/slow-reply.ts). Without holding, WeChat gets
+ *   `success` at once (no retry, no "该公众号暂时无法提供服务"), the handler goes on after the
  *   response, and its reply is delivered once through customer service, or kept for the
- *   follower's next message when that is refused.
+ *   follower's next message when that is refused. Holding, the delivery is left unanswered so
+ *   that WeChat sends the push again, and whichever delivery is open when the reply is ready
+ *   carries it; the last one answers a placeholder (or `success` with customer service) instead.
+ * - Replies owed to the follower go first, one per answer; a long text goes in parts
+ *   (src/callback/kept-replies.ts).
  * - A handler that throws is logged and answered with `success`.
- * - When the ledger cannot be reached, the push is answered without deduplication: a reply
- *   that might, rarely, run twice is better than a follower shown "该公众号暂时无法提供服务".
+ * - When the ledger cannot be reached, the push is answered without deduplication and without
+ *   holding (which needs the ledger to count deliveries): a reply that might, rarely, run twice
+ *   is better than a follower shown "该公众号暂时无法提供服务".
  */
 import type { BotContext } from "../bot/context";
 import {
   admitPush,
   CLAIM_AFTER_MS,
   ledgerUnavailable,
+  type HoldOptions,
   type IsolateMemory,
   type PushTicket,
 } from "../dedupe";
@@ -26,9 +33,10 @@ import { dedupeKey, type InboundMessage } from "../wechat/message";
 import type { OpenedPush } from "../wechat/push";
 import { renderReplyXml, type Reply } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
-import { combineReplies } from "./kept-replies";
+import { queueReplies, withContinueHint } from "./kept-replies";
 import { deliverLate, type SendCustomMessage } from "./late-delivery";
 import { answeredAtOnce, withinDeadline, type DeadlineOutcome } from "./reply-deadline";
+import { holdTimes, LAST_DELIVERY, type SlowReplyPolicy } from "./slow-reply";
 
 export interface AnswerOptions {
   /** When the request arrived (ms since epoch): the budget counts from here. */
@@ -37,17 +45,40 @@ export interface AnswerOptions {
   /** Where pushes are deduplicated; undefined when deduplication is off. */
   dedupe: { env: Pick<Env, "PUSH_LEDGER">; memory?: IsolateMemory } | undefined;
   send: SendCustomMessage;
+  /** Default: never hold, customer service for late replies (WECHAT_SLOW_REPLY=customer-service). */
+  slow?: SlowReplyPolicy;
 }
 
-/** Resolves to the reply XML to send now, or undefined for `success`. */
+type ResolvedOptions = AnswerOptions & { slow: SlowReplyPolicy };
+
+const NEVER_HOLD: SlowReplyPolicy = {
+  holds: async () => false,
+  customerServiceAllowed: async () => true,
+  noteRefusal: () => undefined,
+  placeholder: { type: "none" },
+  continueHint: "",
+};
+
+/** The answer to one delivery: reply XML, `success` (undefined), or held (no answer at all). */
+export const HELD = Symbol("held");
+export type PushAnswer = string | undefined | typeof HELD;
+
+/** Resolves to the reply XML to send now, undefined for `success`, or HELD. */
 export async function answerPush(
   bot: WeChatRouter<BotContext>,
   push: OpenedPush,
   context: BotContext,
-  options: AnswerOptions,
-): Promise<string | undefined> {
+  given: AnswerOptions,
+): Promise<PushAnswer> {
   const { message } = push;
+  const resolved: ResolvedOptions = { ...given, slow: given.slow ?? NEVER_HOLD };
+  const options = resolved;
   const remaining = () => options.arrivedAt + options.budgetMs - Date.now();
+  const { listenUntil } = holdTimes(options.arrivedAt, options.budgetMs);
+  const hold = async (): Promise<HoldOptions | undefined> =>
+    (await options.slow.holds())
+      ? { waitMs: Math.max(0, listenUntil - Date.now()), lastDelivery: LAST_DELIVERY }
+      : undefined;
 
   const admission = options.dedupe
     ? await admitPush(
@@ -56,9 +87,21 @@ export async function answerPush(
         dedupeKey(message),
         remaining(),
         options.dedupe.memory,
+        hold,
       )
     : { run: true as const, kept: [], ticket: undefined };
-  if (!admission.run) return admission.replyXml;
+  if (!admission.run) {
+    if (!admission.busy || admission.replyXml !== undefined) return admission.replyXml;
+    const { delivery, closed } = admission.busy;
+    if (closed) {
+      // The last delivery, and still no reply: customer service will carry it, or the follower
+      // gets the placeholder now and the reply on their next message.
+      log.info("reply.placeholder", { delivery });
+      if (await options.slow.customerServiceAllowed()) return undefined;
+      return renderReplyXml(options.slow.placeholder, message, Date.now() / 1000);
+    }
+    return delivery !== undefined && delivery < LAST_DELIVERY && (await hold()) ? HELD : undefined;
+  }
   const { kept, ticket } = admission;
 
   const work = runHandler(bot, message, context);
@@ -71,23 +114,49 @@ export async function answerPush(
     if (claimTimer !== undefined) void work.then(() => clearTimeout(claimTimer));
     outcome = await withinDeadline(work, remaining());
   }
-  if (outcome.inTime) {
-    const { first, rest } = combineReplies(kept, outcome.value);
-    const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
-    if (ticket) {
-      ticket.answered(replyXml, context.waitUntil);
-      if (rest.length > 0) {
-        context.waitUntil(Promise.all(rest.map((r) => ticket.keep(r))).catch(ledgerUnavailable));
-      }
-    }
-    return replyXml;
+  if (outcome.inTime) return answerInTime(outcome.value, message, kept, ticket, context, options);
+
+  // Holding needs the ledger: it counts the deliveries and hands the reply to the open one.
+  if (ticket && (await options.slow.holds()) && (await ticket.claim())) {
+    log.info("reply.held", { msgType: message.msgType, budgetMs: options.budgetMs });
+    // This delivery stays open: the reply may yet come before WeChat gives up on it.
+    const later = await withinDeadline(work, listenUntil - Date.now());
+    if (later.inTime)
+      return finishHeld(Promise.resolve(later.value), message, kept, ticket, options);
+    context.waitUntil(finishHeld(work, message, kept, ticket, options));
+    return HELD;
   }
 
   log.info("reply.late", { msgType: message.msgType, budgetMs: options.budgetMs });
   // Answered `success` but still running: from now on a retry must find it claimed.
   void ticket?.claim();
-  context.waitUntil(finishLate(work, message, kept, ticket, options.send));
+  context.waitUntil(finishLate(work, message, kept, ticket, options));
   return undefined;
+}
+
+/** The reply (and owed ones) as this delivery's passive answer; the rest queued or sent. */
+async function answerInTime(
+  current: Reply | undefined,
+  message: InboundMessage,
+  kept: Reply[],
+  ticket: PushTicket | undefined,
+  context: BotContext,
+  options: ResolvedOptions,
+): Promise<string | undefined> {
+  const { first, rest } = queueReplies(kept, current, options.slow.continueHint);
+  const viaCustomerService = rest.length > 0 && (await options.slow.customerServiceAllowed());
+  const passive =
+    first && rest.length > 0 && !viaCustomerService
+      ? withContinueHint(first, options.slow.continueHint)
+      : first;
+  const replyXml = passive ? renderReplyXml(passive, message, Date.now() / 1000) : undefined;
+  ticket?.answered(replyXml, context.waitUntil);
+  if (rest.length > 0) {
+    context.waitUntil(
+      viaCustomerService ? sendInOrder(rest, message, ticket, options) : keepAll(rest, ticket),
+    );
+  }
+  return replyXml;
 }
 
 async function finishLate(
@@ -95,21 +164,71 @@ async function finishLate(
   message: InboundMessage,
   kept: Reply[],
   ticket: PushTicket | undefined,
-  send: SendCustomMessage,
+  options: ResolvedOptions,
 ): Promise<void> {
-  const { first, rest } = combineReplies(kept, await work);
+  const { first, rest } = queueReplies(kept, await work, options.slow.continueHint);
   const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
   // The ledger decides between a retry that is waiting right now and customer service, so the
   // reply goes out once however many retries arrived. Without an answer from the ledger,
   // delivering (once, from here) beats not delivering.
   const mustDeliver = ticket ? await ticket.answeredLate(replyXml) : replyXml !== undefined;
+  await sendInOrder(mustDeliver && first ? [first, ...rest] : rest, message, ticket, options);
+}
+
+/**
+ * The held push's reply: handed to the delivery open now, or stored for the next one, or (the
+ * last delivery has closed the push) sent through customer service or kept. Resolves the passive
+ * XML, for the delivery of this isolate if it is still open.
+ */
+async function finishHeld(
+  work: Promise<Reply | undefined>,
+  message: InboundMessage,
+  kept: Reply[],
+  ticket: PushTicket,
+  options: ResolvedOptions,
+): Promise<string | undefined> {
+  const current = await work;
+  const { first, rest } = queueReplies(kept, current, options.slow.continueHint);
+  const allowed = await options.slow.customerServiceAllowed();
+  // The passive copy of the first reply carries the hint when the rest will be kept.
+  const passive =
+    first && rest.length > 0 && !allowed
+      ? withContinueHint(first, options.slow.continueHint)
+      : first;
+  const replyXml = passive ? renderReplyXml(passive, message, Date.now() / 1000) : undefined;
+  const mustDeliver = await ticket.answeredHeld(replyXml);
+  const owed = mustDeliver && first ? [first, ...rest] : rest;
+  if (owed.length > 0) {
+    if (allowed) await sendInOrder(owed, message, ticket, options);
+    else await keepAll(owed, ticket);
+  }
+  return mustDeliver ? undefined : replyXml;
+}
+
+/** Sends replies through customer service in order; what WeChat refuses is kept, in order. */
+async function sendInOrder(
+  replies: Reply[],
+  message: InboundMessage,
+  ticket: PushTicket | undefined,
+  options: ResolvedOptions,
+): Promise<void> {
   const undelivered: Reply[] = [];
-  for (const reply of mustDeliver && first ? [first, ...rest] : rest) {
-    if (!(await deliverLate(reply, message.fromUserName, send))) undelivered.push(reply);
+  for (const reply of replies) {
+    // Once one is refused, the rest are kept behind it, so the follower gets them in order.
+    if (
+      undelivered.length > 0 ||
+      !(await deliverLate(reply, message.fromUserName, options.send, options.slow.noteRefusal))
+    ) {
+      undelivered.push(reply);
+    }
   }
-  if (ticket && undelivered.length > 0) {
-    await Promise.all(undelivered.map((reply) => ticket.keep(reply))).catch(ledgerUnavailable);
-  }
+  await keepAll(undelivered, ticket);
+}
+
+async function keepAll(replies: Reply[], ticket: PushTicket | undefined): Promise<void> {
+  if (!ticket) return;
+  // One at a time: the kept-reply queue is ordered by insertion.
+  for (const reply of replies) await ticket.keep(reply).catch(ledgerUnavailable);
 }
 
 /** The bot's reply, or undefined; never rejects. */

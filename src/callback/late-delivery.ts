@@ -20,6 +20,7 @@ export async function deliverLate(
   reply: Reply,
   openid: string,
   send: SendCustomMessage,
+  onRefused?: (errcode: number) => void,
 ): Promise<boolean> {
   const message = customMessageFromReply(reply, openid);
   if (!message) {
@@ -32,6 +33,7 @@ export async function deliverLate(
     log.info("late_reply.delivered", { replyType: reply.type, ms: Date.now() - started });
     return true;
   } catch (error) {
+    if (error instanceof WeChatApiError) onRefused?.(error.errcode);
     log.warn("late_reply.kept", {
       replyType: reply.type,
       errcode: error instanceof WeChatApiError ? error.errcode : undefined,

@@ -23,9 +23,11 @@ import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "../http/read-body";
 import { checkSignatureUse, ledgerUnavailable, type SignedRequestKind } from "../dedupe";
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
-import { answerPush } from "./answer-push";
+import { answerPush, HELD } from "./answer-push";
+import { holdTimes, slowReplyPolicy } from "./slow-reply";
 import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
+import { conversationFor } from "../conversation";
 import type { InboundMessage } from "../wechat/message";
 import { readPushQuery, type CallbackQuery } from "./push-query";
 
@@ -74,6 +76,7 @@ async function refuse(failure: PushFailure, request: Request, env: Env): Promise
   return plain(failure.reason, STATUS[failure.kind]);
 }
 
+const HELD_REASON = "held: the reply goes to WeChat's next delivery of this push";
 const REPLAYED = "signature was already used for another request (replay)";
 
 /**
@@ -204,11 +207,20 @@ async function answerPushRequest(
   }
   // Most pushes never touch the API: build the client on first use only.
   let api: BotContext["api"] | undefined;
+  let conversation: BotContext["conversation"] | undefined;
   const context: BotContext = {
     env,
     account: { appId: config.appId },
     get api() {
       return (api ??= createApiClient(env, config));
+    },
+    get conversation() {
+      return (conversation ??= conversationFor(
+        env,
+        config.appId ?? "",
+        push.message.fromUserName,
+        config.conversationTtlDays,
+      ));
     },
     waitUntil: (promise) => ctx.waitUntil(promise),
   };
@@ -217,7 +229,15 @@ async function answerPushRequest(
     budgetMs: config.replyBudgetMs,
     dedupe: config.dedupe ? { env } : undefined,
     send: (message) => sendCustomMessage(context.api, message),
+    slow: slowReplyPolicy(env, config, context.waitUntil),
   });
+  // WeChat gave up on this delivery long ago (it waits 5 s) and sends the push again; whatever is
+  // said here reaches only a client that is not WeChat, and must not look like an answer.
+  if (replyXml === HELD) {
+    const { closeAt } = holdTimes(arrivedAt, config.replyBudgetMs);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, closeAt - Date.now())));
+    return plain(HELD_REASON, 503);
+  }
   if (replyXml === undefined) return plain(NO_REPLY_BODY);
   const sealed = await sealReply(replyXml, push, config, nowSeconds());
   return new Response(sealed, { headers: XML_HEADERS });

@@ -8,5 +8,5 @@ export type { IsolateMemory } from "./isolate-memory";
 export { keptLedger } from "./ledger-shard";
 export { ledgerUnavailable } from "./ledger-unavailable";
 export { admitPush, CLAIM_AFTER_MS, type PushTicket } from "./push-admission";
-export { PushLedger } from "./push-ledger";
+export { PushLedger, type HoldOptions } from "./push-ledger";
 export { checkSignatureUse, type SignedRequestKind } from "./replay-guard";

@@ -21,6 +21,7 @@ import type { Reply } from "../wechat/reply";
 import { isolateMemory, type IsolateMemory, type RecentPush } from "./isolate-memory";
 import { followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
 import { ledgerUnavailable } from "./ledger-unavailable";
+import type { ClaimResult, HoldOptions } from "./push-ledger";
 
 export const FRESH_PUSH_SECONDS = 3;
 /** A handler still running this long claims its push, well before a retry can arrive. */
@@ -29,8 +30,15 @@ export const CLAIM_AFTER_MS = 1_000;
 const LOCAL_POLL_MS = 10;
 
 type Admission =
-  /** Do not run the handler: answer this (undefined → `success`). */
-  | { run: false; replyXml: string | undefined }
+  /**
+   * Do not run the handler: answer this (undefined → `success`). `busy` when the push is still
+   * running elsewhere after the wait: which delivery this was, and whether it closed a held push.
+   */
+  | {
+      run: false;
+      replyXml: string | undefined;
+      busy?: { delivery: number | undefined; closed: boolean };
+    }
   /** Run it; `kept` are replies owed to the follower; without a ticket, nothing is deduplicated. */
   | { run: true; kept: Reply[]; ticket: PushTicket | undefined };
 
@@ -42,12 +50,26 @@ export async function admitPush(
   key: string,
   waitMs: number,
   memory: IsolateMemory = isolateMemory(env),
+  hold?: () => Promise<HoldOptions | undefined>,
 ): Promise<Admission> {
   const openid = message.fromUserName;
   const owed = (await memory.owedFollowers(env, Date.now())).has(openid);
   const now = Date.now();
   const here = memory.recent(key, now);
-  if (here) return { run: false, replyXml: await waitHere(here, waitMs) };
+  if (here) {
+    // A held push's copies are counted in the ledger, wherever they arrive: it decides which
+    // delivery is the last. A copy of an answered push gets its answer here.
+    const held = here.answered ? undefined : await hold?.();
+    if (!held) return { run: false, replyXml: await waitHere(here, waitMs) };
+    const claim = await followerLedger(env, openid)
+      .claim(key, waitMs, held)
+      .catch(ledgerUnavailable);
+    // Owner: the handler here has not claimed yet (it claims long before a re-send is due).
+    if (!claim || claim.state === "owner") {
+      return { run: false, replyXml: await waitHere(here, waitMs) };
+    }
+    return notRun(claim);
+  }
 
   const entry = memory.remember(key);
   const ageSeconds = now / 1000 - message.createTime;
@@ -55,7 +77,9 @@ export async function admitPush(
     return { run: true, kept: [], ticket: new PushTicket(env, memory, key, openid, entry, false) };
   }
 
-  const claim = await followerLedger(env, openid).claim(key, waitMs).catch(ledgerUnavailable);
+  // A copy of a push that is not fresh may be a re-send of a held one: ask only then.
+  const held = ageSeconds >= FRESH_PUSH_SECONDS ? await hold?.() : undefined;
+  const claim = await followerLedger(env, openid).claim(key, waitMs, held).catch(ledgerUnavailable);
   if (!claim) {
     memory.forget(key);
     return { run: true, kept: [], ticket: undefined };
@@ -64,10 +88,22 @@ export async function admitPush(
     const replyXml = claim.state === "answered" ? claim.replyXml : undefined;
     if (claim.state === "busy") memory.forget(key);
     else memory.answer(entry, replyXml, Date.now());
-    return { run: false, replyXml };
+    return notRun(claim);
   }
   const kept = owed ? await takeKept(env, memory, openid) : [];
   return { run: true, kept, ticket: new PushTicket(env, memory, key, openid, entry, true) };
+}
+
+function notRun(claim: Exclude<ClaimResult, { state: "owner" }>): Admission {
+  if (claim.state === "answered") return { run: false, replyXml: claim.replyXml };
+  if (claim.state === "busy") {
+    return {
+      run: false,
+      replyXml: undefined,
+      busy: { delivery: claim.delivery, closed: claim.closed === true },
+    };
+  }
+  return { run: false, replyXml: undefined };
 }
 
 async function takeKept(env: Ledgers, memory: IsolateMemory, openid: string): Promise<Reply[]> {
@@ -155,6 +191,23 @@ export class PushTicket {
       .settle(this.key, replyXml, !handedHere)
       .catch(ledgerUnavailable);
     if (handedHere) return false;
+    return settled ? settled.deliverLate : replyXml !== undefined;
+  }
+
+  /**
+   * The handler of a held push finished (after its own delivery's budget). Resolves whether this
+   * isolate must deliver `replyXml` some other way: only when the last delivery has closed the
+   * push; otherwise a waiting or later delivery carries it passively.
+   */
+  async answeredHeld(replyXml: string | undefined): Promise<boolean> {
+    const handedHere = this.entry.waiting > 0 && replyXml !== undefined;
+    this.memory.answer(this.entry, replyXml, Date.now());
+    if (handedHere) return false;
+    const owner = await this.claim();
+    if (!owner) return replyXml !== undefined;
+    const settled = await followerLedger(this.env, this.openid)
+      .settle(this.key, replyXml, "held")
+      .catch(ledgerUnavailable);
     return settled ? settled.deliverLate : replyXml !== undefined;
   }
 

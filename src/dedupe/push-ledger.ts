@@ -29,14 +29,25 @@ const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
  */
 const ANSWERED_MEMORY_MS = 30_000;
 
-type ClaimResult =
+export type ClaimResult =
   /** Run the handler. */
   | { state: "owner" }
   /** Already answered: give WeChat this reply again (undefined → `success`). */
   | { state: "answered"; replyXml: string | undefined }
-  /** Still running after the wait, or already delivered through customer service: `success`. */
-  | { state: "busy" }
+  /**
+   * Still running after the wait: `delivery` is which delivery this was (2 or 3); `closed` when
+   * it was the last one of a held push, whose reply must now go out some other way.
+   */
+  | { state: "busy"; delivery?: number; closed?: boolean }
+  /** Already delivered through customer service, or closed by the last delivery: `success`. */
   | { state: "delivered" };
+
+/** A push held through WeChat's retries: deliveries before the last wait this long. */
+export interface HoldOptions {
+  waitMs: number;
+  /** WeChat's deliveries of one push: the third is the last. */
+  lastDelivery: number;
+}
 
 export type SignatureCheck = "fresh" | "retry" | "conflict";
 
@@ -85,7 +96,13 @@ export class PushLedger extends DurableObject {
     super(ctx, env as never);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS pushes (
-      key TEXT PRIMARY KEY, state TEXT NOT NULL, reply_xml TEXT, expires_at INTEGER NOT NULL)`);
+      key TEXT PRIMARY KEY, state TEXT NOT NULL, reply_xml TEXT, expires_at INTEGER NOT NULL,
+      deliveries INTEGER NOT NULL DEFAULT 1)`);
+    // Instances created before deliveries were counted get the column (rows there expire fast).
+    const columns = this.#sql.exec<{ name: string }>("PRAGMA table_info(pushes)").toArray();
+    if (!columns.some((column) => column.name === "deliveries")) {
+      this.#sql.exec("ALTER TABLE pushes ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 1");
+    }
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS signatures (
       pair TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_at INTEGER NOT NULL)`);
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS kept_replies (
@@ -95,24 +112,27 @@ export class PushLedger extends DurableObject {
   }
 
   /**
-   * Claims a push for handling. The first claim owns it; a later one waits up to `waitMs` for the
-   * owner's reply while the push is running.
+   * Claims a push for handling, and counts the delivery. The first claim owns it (delivery 1);
+   * a later one (WeChat re-sending it) waits for the owner's reply while the push is running:
+   * up to `waitMs`, or, when the push is held through WeChat's retries (`hold`) and this is not
+   * the last delivery, up to `hold.waitMs`. A last delivery that times out closes the push: from
+   * then on its reply must go through customer service or be kept (settle says which).
    */
-  async claim(key: string, waitMs: number): Promise<ClaimResult> {
+  async claim(key: string, waitMs: number, hold?: HoldOptions): Promise<ClaimResult> {
     const answered = this.#answered.get(key);
     if (answered && answered.forgetAt > Date.now()) {
       return { state: "answered", replyXml: answered.replyXml };
     }
     const row = this.#sql
-      .exec<{ state: string; reply_xml: string | null }>(
-        "SELECT state, reply_xml FROM pushes WHERE key = ? AND expires_at > ?",
+      .exec<{ state: string; reply_xml: string | null; deliveries: number }>(
+        "SELECT state, reply_xml, deliveries FROM pushes WHERE key = ? AND expires_at > ?",
         key,
         Date.now(),
       )
       .toArray()[0];
     if (!row) {
       this.#sql.exec(
-        "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, 'running', NULL, ?)",
+        "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at, deliveries) VALUES (?, 'running', NULL, ?, 1)",
         key,
         Date.now() + PUSH_TTL_MS,
       );
@@ -121,34 +141,55 @@ export class PushLedger extends DurableObject {
     }
     if (row.state === "answered")
       return { state: "answered", replyXml: row.reply_xml ?? undefined };
-    if (row.state === "delivered") return { state: "delivered" };
-    return this.#waitFor(key, waitMs);
+    if (row.state === "delivered" || row.state === "closed") return { state: "delivered" };
+    const delivery = row.deliveries + 1;
+    this.#sql.exec("UPDATE pushes SET deliveries = ? WHERE key = ?", delivery, key);
+    if (hold && delivery < hold.lastDelivery) {
+      const result = await this.#waitFor(key, hold.waitMs);
+      return result.state === "busy" ? { state: "busy", delivery } : result;
+    }
+    const result = await this.#waitFor(key, waitMs);
+    if (result.state !== "busy") return result;
+    if (hold) {
+      // The last delivery gave up: the reply, when it comes, goes out some other way, once.
+      this.#sql.exec("UPDATE pushes SET state = 'closed' WHERE key = ? AND state = 'running'", key);
+      return { state: "busy", delivery, closed: true };
+    }
+    return { state: "busy", delivery };
   }
 
   /**
    * Records the owner's outcome. In time (`late: false`), the reply is stored for retries and given
    * to any retry already waiting. Late, the reply goes to a waiting retry if there is one (WeChat is
    * still listening there) and otherwise must be delivered through customer service: the answer
-   * says which, so the late delivery happens once however many retries came.
+   * says which, so the late delivery happens once however many retries came. Held (`late:
+   * "held"`: the push is being held through WeChat's retries), a reply with no retry waiting is
+   * stored for the next delivery, unless the last delivery has already closed the push.
    */
   async settle(
     key: string,
     replyXml: string | undefined,
-    late: boolean,
+    late: boolean | "held",
   ): Promise<{ deliverLate: boolean }> {
     const waiting = this.#waiters.get(key);
-    const handedToRetry =
-      late && waiting !== undefined && waiting.size > 0 && replyXml !== undefined;
-    const state = !late || handedToRetry ? "answered" : "delivered";
+    const retryWaiting = waiting !== undefined && waiting.size > 0 && replyXml !== undefined;
+    const closed =
+      late === "held" &&
+      this.#sql.exec<{ state: string }>("SELECT state FROM pushes WHERE key = ?", key).toArray()[0]
+        ?.state === "closed";
+    const stored = !late || retryWaiting || (late === "held" && !closed);
+    const state = stored ? "answered" : "delivered";
     this.#sql.exec(
-      "INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at) VALUES (?, ?, ?, ?)",
+      `INSERT OR REPLACE INTO pushes (key, state, reply_xml, expires_at, deliveries)
+       VALUES (?, ?, ?, ?, COALESCE((SELECT deliveries FROM pushes WHERE key = ?), 1))`,
       key,
       state,
       replyXml ?? null,
       Date.now() + PUSH_TTL_MS,
+      key,
     );
     this.#wake(key, state === "answered" ? { state, replyXml } : { state: "delivered" });
-    return { deliverLate: late && !handedToRetry && replyXml !== undefined };
+    return { deliverLate: !stored && replyXml !== undefined };
   }
 
   /**

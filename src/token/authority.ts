@@ -65,6 +65,13 @@ const emptyState = (): RefreshState => ({
 });
 
 /** A refresh that cannot go ahead; `upstream` is WeChat's answer behind it, when there was one. */
+const PERMISSIONS_KEY = "permissions";
+
+/** What WeChat has told us this account may not do; absent: not known to be refused. */
+export interface AccountPermissions {
+  "customer-service"?: { allowed: false; errcode: number; learntAt: number };
+}
+
 class RefreshRefused extends Error {
   constructor(
     message: string,
@@ -152,6 +159,28 @@ export class TokenAuthority extends DurableObject<Env> {
   }
 
   /** Refresh state of both credentials; never their values. */
+  /**
+   * What WeChat has refused this account, learnt from its answers (48001: the account lacks the
+   * permission, e.g. customer-service messages on an unverified subscription account). Kept
+   * durably here, the one object per appid, so every isolate learns it from one answer.
+   */
+  async accountPermissions(): Promise<AccountPermissions> {
+    return (await this.ctx.storage.get<AccountPermissions>(PERMISSIONS_KEY)) ?? {};
+  }
+
+  /** Records that WeChat refused `api` with `errcode` (first time: logged). */
+  async noteRefusal(api: keyof AccountPermissions, errcode: number): Promise<AccountPermissions> {
+    const permissions = await this.accountPermissions();
+    if (permissions[api]?.allowed === false) return permissions;
+    const next: AccountPermissions = {
+      ...permissions,
+      [api]: { allowed: false, errcode, learntAt: Date.now() },
+    };
+    await this.ctx.storage.put(PERMISSIONS_KEY, next);
+    log.warn("account.permission_refused", { api, errcode });
+    return next;
+  }
+
   status(): CredentialStatus[] {
     return KINDS.map((kind) => this.#status(kind));
   }

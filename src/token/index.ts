@@ -6,7 +6,7 @@
  */
 export { createApiClient } from "./api-client";
 export { getJsapiTicket, tokenAuthority } from "./authority-client";
-export { TokenAuthority } from "./authority";
+export { TokenAuthority, type AccountPermissions } from "./authority";
 export { TokenUnavailableError } from "./errors";
 export type { CredentialStatus } from "./records";
 export { runTokenWatchdog } from "./watchdog";

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { textPushXml } from "../../dev/fake-wechat/sign-push";
 import type { BotContext } from "../../src/bot/context";
-import { answerPush, type AnswerOptions } from "../../src/callback/answer-push";
+import { answerPush, type PushAnswer, type AnswerOptions } from "../../src/callback/answer-push";
 import { IsolateMemory } from "../../src/dedupe/isolate-memory";
 import { CustomServiceRefusal } from "../../src/wechat/api/custom-service";
 import { WeChatApiError } from "../../src/wechat/api/errors";
@@ -30,6 +30,7 @@ function harness() {
   const context = {
     env,
     account: { appId: undefined },
+    conversation: undefined as unknown as BotContext["conversation"],
     // answerPush reaches WeChat only through options.send; a handler touching the API is a bug here.
     api: undefined as unknown as BotContext["api"],
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
@@ -60,8 +61,8 @@ function gate() {
   return { bot, release, state };
 }
 
-const contentOf = (xml: string | undefined) => {
-  if (xml === undefined) return undefined;
+const contentOf = (xml: PushAnswer) => {
+  if (typeof xml !== "string") return undefined;
   const parsed = parseXml(xml);
   return parsed.ok ? textOf(parsed.root, "Content") : undefined;
 };
@@ -95,7 +96,7 @@ describe("answerPush: the 5-second window", () => {
     let runs = 0;
     const bot = new WeChatRouter<BotContext>().on("text", () => `n=${++runs}`);
     const push = openedText("again", { from: h.openid });
-    const answers: (string | undefined)[] = [];
+    const answers: PushAnswer[] = [];
     for (let i = 0; i < 3; i++) {
       answers.push(await answerPush(bot, push, h.context, h.options()));
       await h.settle();

@@ -6,7 +6,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { textPushXml } from "../../dev/fake-wechat/sign-push";
 import type { BotContext } from "../../src/bot/context";
-import { answerPush, type AnswerOptions } from "../../src/callback/answer-push";
+import { answerPush, type PushAnswer, type AnswerOptions } from "../../src/callback/answer-push";
 import { IsolateMemory } from "../../src/dedupe/isolate-memory";
 import { followerLedger } from "../../src/dedupe/ledger-shard";
 import { CLAIM_AFTER_MS, FRESH_PUSH_SECONDS } from "../../src/dedupe/push-admission";
@@ -44,6 +44,7 @@ function isolate(sent: CustomMessage[], send?: AnswerOptions["send"]) {
   const context = {
     env,
     account: { appId: undefined },
+    conversation: undefined as unknown as BotContext["conversation"],
     api: undefined as unknown as BotContext["api"],
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
   } satisfies BotContext;
@@ -61,8 +62,8 @@ function isolate(sent: CustomMessage[], send?: AnswerOptions["send"]) {
   };
 }
 
-const contentOf = (xml: string | undefined) => {
-  const parsed = xml === undefined ? undefined : parseXml(xml);
+const contentOf = (xml: PushAnswer) => {
+  const parsed = typeof xml === "string" ? parseXml(xml) : undefined;
   return parsed?.ok ? textOf(parsed.root, "Content") : undefined;
 };
 
