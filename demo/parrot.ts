@@ -7,6 +7,9 @@
  * - `/slow N` pretends to call a slow backend for N seconds (up to 30). Past the reply budget the
  *   push is answered `success` and the text arrives once through customer service.
  * - `/roll` replies a random number: a retried push gets the very same number.
+ *
+ * Two more show the follower's conversation memory (`ctx.conversation`), which outlives the
+ * isolate: `/remember <text>` keeps a text, `/recall` answers it on a later message.
  */
 import { reply, WeChatRouter, type BotContext, type InboundMessage } from "../src/index";
 
@@ -41,6 +44,17 @@ export const parrot = new WeChatRouter<BotContext>()
     return `done after ${seconds} s`;
   })
   .text(/^\/roll\s*$/, () => `🎲 ${1 + Math.floor(Math.random() * 1_000_000)}`)
+  .text(/^\/remember\s+(\S[\s\S]*)$/, async (message, ctx) => {
+    const text = message.match[1]!.trim();
+    await ctx.conversation.set({ remembered: text });
+    return `记住了: ${text}`;
+  })
+  .text(/^\/recall\s*$/, async (_message, ctx) => {
+    const stored = await ctx.conversation.get<{ remembered?: unknown }>();
+    return typeof stored?.remembered === "string"
+      ? `你让我记住的是: ${stored.remembered}`
+      : "Nothing is stored yet. Try /remember <text>.";
+  })
   .on("text", (message) => reply.text(message.content))
   .on("voice", (message) =>
     message.recognition
