@@ -12,7 +12,12 @@ import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { apiErrorResponse } from "../http/api-error-response";
 import { requireAccount } from "../http/require-account";
-import { createApiClient, tokenAuthority, type CredentialStatus } from "../token";
+import {
+  createApiClient,
+  tokenAuthority,
+  type AccountPermissions,
+  type CredentialStatus,
+} from "../token";
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -66,6 +71,12 @@ export function adminRoutes() {
     if (!account.ok) return account.response;
     const { config } = account;
     const started = Date.now();
+    // What WeChat has refused this account (48001 from customer service: the slow-reply
+    // strategy then holds pushes through WeChat's retries).
+    const permissions = await tokenAuthority(c.env, config.appId)
+      .accountPermissions()
+      .then((known) => describePermissions(known, config.slowReply))
+      .catch(() => undefined);
     try {
       const answer = await createApiClient(c.env, config).getApiDomainIp();
       return c.json({
@@ -74,13 +85,34 @@ export function adminRoutes() {
         token_source: config.tokenSource,
         duration_ms: Date.now() - started,
         api_domain_ips: Array.isArray(answer.ip_list) ? answer.ip_list.length : 0,
+        ...(permissions ? { account: permissions } : {}),
       });
     } catch (error) {
       const failed = apiErrorResponse(error);
       const body = (await failed.json()) as Record<string, unknown>;
-      return c.json({ ok: false, api_base: config.apiBase, ...body }, failed.status as 502 | 503);
+      return c.json(
+        {
+          ok: false,
+          api_base: config.apiBase,
+          ...body,
+          ...(permissions ? { account: permissions } : {}),
+        },
+        failed.status as 502 | 503,
+      );
     }
   });
 
   return app;
+}
+
+function describePermissions(known: AccountPermissions, slowReply: string) {
+  const refused = known["customer-service"];
+  return {
+    customer_service: refused
+      ? { allowed: false, errcode: refused.errcode, learnt_at: iso(refused.learntAt) }
+      : { allowed: "not refused so far" },
+    slow_reply: slowReply,
+    slow_replies_held_through_retries:
+      slowReply === "retries" || (slowReply === "auto" && refused !== undefined),
+  };
 }

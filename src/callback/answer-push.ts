@@ -143,13 +143,15 @@ async function answerInTime(
   context: BotContext,
   options: ResolvedOptions,
 ): Promise<string | undefined> {
-  const { first, rest } = queueReplies(kept, current, options.slow.continueHint);
-  const viaCustomerService = rest.length > 0 && (await options.slow.customerServiceAllowed());
-  const passive =
-    first && rest.length > 0 && !viaCustomerService
-      ? withContinueHint(first, options.slow.continueHint)
-      : first;
-  const replyXml = passive ? renderReplyXml(passive, message, Date.now() / 1000) : undefined;
+  const queued = queueReplies(kept, current, options.slow.continueHint);
+  const viaCustomerService =
+    queued.rest.length > 0 && (await options.slow.customerServiceAllowed());
+  // The rest owed for later: the passive answer says so.
+  const { first, rest } =
+    queued.rest.length > 0 && !viaCustomerService
+      ? withContinueHint(queued, options.slow.continueHint)
+      : queued;
+  const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
   ticket?.answered(replyXml, context.waitUntil);
   if (rest.length > 0) {
     context.waitUntil(
@@ -188,16 +190,19 @@ async function finishHeld(
   options: ResolvedOptions,
 ): Promise<string | undefined> {
   const current = await work;
-  const { first, rest } = queueReplies(kept, current, options.slow.continueHint);
+  const queued = queueReplies(kept, current, options.slow.continueHint);
   const allowed = await options.slow.customerServiceAllowed();
   // The passive copy of the first reply carries the hint when the rest will be kept.
   const passive =
-    first && rest.length > 0 && !allowed
-      ? withContinueHint(first, options.slow.continueHint)
-      : first;
-  const replyXml = passive ? renderReplyXml(passive, message, Date.now() / 1000) : undefined;
+    queued.rest.length > 0 && !allowed
+      ? withContinueHint(queued, options.slow.continueHint)
+      : queued;
+  const replyXml = passive.first
+    ? renderReplyXml(passive.first, message, Date.now() / 1000)
+    : undefined;
   const mustDeliver = await ticket.answeredHeld(replyXml);
-  const owed = mustDeliver && first ? [first, ...rest] : rest;
+  // Handed to a delivery: the rest as the hint said. Closed: everything, the first unhinted.
+  const owed = mustDeliver && queued.first ? [queued.first, ...queued.rest] : passive.rest;
   if (owed.length > 0) {
     if (allowed) await sendInOrder(owed, message, ticket, options);
     else await keepAll(owed, ticket);

@@ -42,7 +42,9 @@ export function queueReplies(
       };
       continue;
     }
-    if (reply.type !== "text" || utf8Length(reply.content) <= room) {
+    // A text that fits one passive reply stays whole; one that does not is cut with room for
+    // the hint on each part.
+    if (reply.type !== "text" || utf8Length(reply.content) <= MAX_TEXT_REPLY_BYTES) {
       queue.push(reply);
       continue;
     }
@@ -59,9 +61,20 @@ export function queueReplies(
   return { first: queue[0], rest: queue.slice(1) };
 }
 
-/** `reply` with the continuation hint on its own line, when it is a text; else as it is. */
-export function withContinueHint(reply: Reply, continueHint: string): Reply {
-  return reply.type === "text"
-    ? { type: "text", content: `${reply.content}\n${continueHint}` }
-    : reply;
+/**
+ * The first queued reply as a passive answer that tells the follower more is owed: a text gets
+ * the hint on its own line, cut first if the hint would take it past WeChat's limit (the cut-off
+ * part then leads the rest). Other types go as they are.
+ */
+export function withContinueHint(queued: QueuedReplies, continueHint: string): QueuedReplies {
+  const { first, rest } = queued;
+  if (first?.type !== "text") return queued;
+  const suffix = `\n${continueHint}`;
+  if (utf8Length(first.content + suffix) <= MAX_TEXT_REPLY_BYTES) {
+    return { first: { type: "text", content: first.content + suffix }, rest };
+  }
+  const [head, ...tail] = splitText(first.content, MAX_TEXT_REPLY_BYTES - utf8Length(suffix));
+  const continuation: QueuedReply = { type: "text", content: tail.join("") };
+  if ((first as QueuedReply).continues) continuation.continues = true;
+  return { first: { type: "text", content: head + suffix }, rest: [continuation, ...rest] };
 }

@@ -26,8 +26,18 @@ export class ConversationMemory extends DurableObject {
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
     this.#sql = ctx.storage.sql;
+    this.#createTable();
+  }
+
+  #createTable(): void {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS memory (
       id INTEGER PRIMARY KEY CHECK (id = 1), value TEXT NOT NULL, updated_at INTEGER NOT NULL)`);
+  }
+
+  /** Everything gone (the object then holds no storage), and ready for a next write. */
+  async #forget(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    this.#createTable();
   }
 
   async read(): Promise<StoredConversation> {
@@ -52,10 +62,10 @@ export class ConversationMemory extends DurableObject {
   }
 
   async clear(): Promise<void> {
-    await this.ctx.storage.deleteAll();
+    await this.#forget();
   }
 
   override async alarm(): Promise<void> {
-    await this.ctx.storage.deleteAll();
+    await this.#forget();
   }
 }

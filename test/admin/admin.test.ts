@@ -102,6 +102,22 @@ describe("GET /admin/token (中控服务器)", () => {
 });
 
 describe("GET /admin/check", () => {
+  it("says when WeChat has refused the account customer service (48001), and what slow replies do", async () => {
+    fake = await startClean();
+    const before = JSON.parse((await get("/admin/check", { key: ADMIN_KEY })).text);
+    expect(before.account).toMatchObject({
+      customer_service: { allowed: "not refused so far" },
+      slow_replies_held_through_retries: false,
+    });
+    await authority().noteRefusal("customer-service", 48001);
+    const after = JSON.parse((await get("/admin/check", { key: ADMIN_KEY })).text);
+    expect(after.account).toMatchObject({
+      customer_service: { allowed: false, errcode: 48001 },
+      slow_reply: "auto",
+      slow_replies_held_through_retries: true,
+    });
+  });
+
   it("reports ok after one real call with the token", async () => {
     fake = await startClean();
     const answer = await get("/admin/check", { key: ADMIN_KEY });
