@@ -5,7 +5,13 @@
  */
 import { createWorker, reply, WeChatRouter, type BotContext } from "wechat-edge";
 
-export { PushLedger, QrScanStats, QrTicketIssuer, TokenAuthority } from "wechat-edge";
+export {
+  ConversationMemory,
+  PushLedger,
+  QrScanStats,
+  QrTicketIssuer,
+  TokenAuthority,
+} from "wechat-edge";
 
 const bot = new WeChatRouter<BotContext<Env>>()
   .text(/^\/roll\s*$/, () => `🎲 ${1 + Math.floor(Math.random() * 6)}`)
