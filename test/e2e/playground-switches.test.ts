@@ -9,12 +9,14 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { freePort } from "../../dev/simulator/ports";
+import type { Exchange } from "../../dev/simulator/session";
 import { startStack, type Stack } from "../../dev/simulator/stack";
 import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
 
 if (browserMissing) process.stderr.write(`playground switch tests skipped: ${browserMissing}\n`);
 
 const BOT = "#chat .msg.bot .bubble";
+const CUSTOM_SEND = "/cgi-bin/message/custom/send";
 
 describe.skipIf(browserMissing !== undefined)("playground switches in chromium", () => {
   let stack: Stack;
@@ -54,6 +56,30 @@ describe.skipIf(browserMissing !== undefined)("playground switches in chromium",
   async function say(text: string) {
     await page.fill("#composer-input", text);
     await page.press("#composer-input", "Enter");
+  }
+
+  /** The session's exchange for the follower's text, once WeChat is done with it. */
+  async function exchangeOf(summary: string, timeout = 15_000): Promise<Exchange> {
+    const done = () =>
+      stack.session
+        .replay()
+        .flatMap((e) =>
+          e.type === "exchange" && e.exchange.summary === summary ? [e.exchange] : [],
+        )
+        .find((exchange) => exchange.status !== "sending");
+    await expect.poll(() => done() !== undefined, { timeout, interval: 100 }).toBe(true);
+    return done()!;
+  }
+
+  const refusedCustomerService = () =>
+    stack.fake.requests.filter((r) => r.path === CUSTOM_SEND && r.errcode === 48001).length;
+
+  /** The assistant, whatever the tests before this one switched (a restart of the Worker). */
+  async function useAssistant() {
+    if ((await checked('[data-bot="assistant"]')) === "true") return;
+    await page.click('[data-bot="assistant"]');
+    await expect.poll(() => checked('[data-bot="assistant"]')).toBe("true");
+    await page.waitForSelector('body[data-worker="running"]', { timeout: 60_000 });
   }
 
   test("the page starts on the parrot, a verified service account and a 12-second model", async () => {
@@ -103,13 +129,62 @@ describe.skipIf(browserMissing !== undefined)("playground switches in chromium",
     expect(stack.llm.control.calls.at(-1)).toMatchObject({ model: "fake-model" });
   });
 
-  // Needs the Worker's slow-reply holding (WECHAT_SLOW_REPLY=auto on an account without
-  // customer service), which is being built in src/callback and src/dedupe. Once it lands:
-  // assistant bot, unverified subscription account, the default 12 s model; say something and
-  // expect the timeline ① 0 s no answer, ② ~5 s no answer, ③ ~10 s passive reply at ~12 s
-  // (`#chat .deliveries li[data-got=...]`), the fake's answer drawn as the passive reply, no
-  // customer-service message, and one call to the fake (the re-sent pushes are the same push).
-  test.todo(
-    "an unverified subscription account gets the assistant's 12-second answer on WeChat's third delivery",
-  );
+  test("an unverified subscription account gets the assistant's 12-second answer on WeChat's third delivery", async () => {
+    // ~20 s of real time: the 48001 is met (5 s), then the 12-second answer.
+    await useAssistant();
+    await page.click('[data-account="unverified-subscription"]');
+    await expect.poll(() => checked('[data-account="unverified-subscription"]')).toBe("true");
+
+    // With WECHAT_SLOW_REPLY=auto the Worker holds pushes only once it has met the account's
+    // 48001: the first slow answer is tried through customer service, refused, and kept.
+    await stack.applySettings({ llmDelayMs: 5000 });
+    await say("先碰 48001");
+    const met = await exchangeOf("先碰 48001");
+    expect(met.attempts.map((a) => a.got)).toEqual(["success"]);
+    await expect.poll(() => refusedCustomerService(), { timeout: 10_000 }).toBe(1);
+    // The kept answer comes with the follower's next message, before anything slow is asked.
+    await stack.applySettings({ llmDelayMs: 0 });
+    await say("取回");
+    const drained = await exchangeOf("取回");
+    expect(drained.reply).toEqual({
+      kind: "text",
+      content: expect.stringMatching(/^「先碰 48001」的回答（收到 \d+ 条历史）\n\n「取回」的回答/),
+    });
+
+    await page.click('[data-llm-delay="12000"]');
+    await expect.poll(() => checked('[data-llm-delay="12000"]')).toBe("true");
+    const requests = stack.fake.requests.length;
+    await say("十二秒的问题");
+    const slow = await exchangeOf("十二秒的问题", 30_000);
+
+    // ① 0 s and ② 5 s lapse unanswered; ③ (10 s) carries the answer, ready at ~12 s.
+    expect(slow.attempts.map((a) => a.got)).toEqual(["no-answer", "no-answer", "passive-reply"]);
+    const [first, second, third] = slow.attempts;
+    expect(second!.startedMs - first!.startedMs).toBeGreaterThanOrEqual(5000);
+    expect(third!.startedMs - second!.startedMs).toBeGreaterThanOrEqual(5000);
+    const answeredAt = third!.startedMs + third!.ms;
+    expect(answeredAt).toBeGreaterThanOrEqual(12_000);
+    expect(answeredAt).toBeLessThan(third!.startedMs + 5000);
+    expect(slow.reply).toEqual({
+      kind: "text",
+      content: expect.stringMatching(/^「十二秒的问题」的回答（收到 \d+ 条历史）$/),
+    });
+
+    // The page draws the timeline under the message and the answer as the bot's reply.
+    const timeline = page.locator("#chat .msg.follower").last().locator(".deliveries li");
+    await expect
+      .poll(() => timeline.evaluateAll((items) => items.map((li) => li.getAttribute("data-got"))))
+      .toEqual(["no-answer", "no-answer", "passive-reply"]);
+    await expect
+      .poll(() => page.locator(BOT).last().textContent())
+      .toMatch(/^「十二秒的问题」的回答（收到 \d+ 条历史）$/);
+
+    // The three deliveries were one push: one call to the model, nothing via customer service.
+    const asked = stack.llm.control.calls.filter(
+      (c) => c.messages.at(-1)?.content === "十二秒的问题",
+    );
+    expect(asked).toHaveLength(1);
+    expect(stack.fake.requests.slice(requests).filter((r) => r.path === CUSTOM_SEND)).toEqual([]);
+    expect(stack.session.replay().filter((e) => e.type === "arrived")).toEqual([]);
+  });
 });
