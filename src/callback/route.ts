@@ -77,6 +77,7 @@ async function refuse(failure: PushFailure, request: Request, env: Env): Promise
 }
 
 const HELD_REASON = "held: the reply goes to WeChat's next delivery of this push";
+const URL_CHECK_AS_PUSH = "a URL check's signature cannot carry a push (echostr on a POST)";
 const REPLAYED = "signature was already used for another request (replay)";
 
 /**
@@ -182,10 +183,14 @@ async function answerPushRequest(
   config: WeChatConfig,
 ): Promise<Response> {
   const arrivedAt = Date.now();
+  const query = readPushQuery(request.url);
+  // WeChat's pushes never carry an echostr: this is a URL check's signature reused on a body,
+  // refused without needing the replay guard (which may be off or unreachable).
+  if (query.echostr !== undefined) return plain(URL_CHECK_AS_PUSH, 401);
   const body = await readBoundedText(request);
   if (!body.ok) return plain(body.reason, body.status);
   const now = nowSeconds();
-  const push = await openPush(readPushQuery(request.url), body.text, config, now);
+  const push = await openPush(query, body.text, config, now);
   if (!push.ok) {
     log.warn("push.rejected", {
       reason: push.reason,

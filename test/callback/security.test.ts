@@ -146,6 +146,21 @@ describe("one signature, one use", () => {
     expect(state.runs).toBe(0);
   });
 
+  it("a captured URL check as a POST is refused whatever the body, even with the guard off", async () => {
+    const { fetch, state } = countingApp();
+    const query = await urlCheck("captured", String(now()), uniqueNonce());
+    for (const body of [text("forged"), "hello", ""]) {
+      const res = await fetch(
+        `/wechat?${query}`,
+        { method: "POST", body },
+        { WECHAT_DEDUPE: "off" },
+      );
+      expect(res.status).toBe(401);
+      expect(await res.text()).toMatch(/echostr on a POST/);
+    }
+    expect(state.runs).toBe(0);
+  });
+
   it("a URL check sent again is answered again; with another echostr it is refused", async () => {
     const { fetch } = countingApp();
     const timestamp = String(now());
