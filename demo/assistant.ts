@@ -9,8 +9,8 @@
  *
  * The handler never throws: a thrown handler is answered `success`, which tells the follower
  * nothing, so every failure of the model or of the memory ends in a short line instead. A slow
- * model needs nothing here: past WeChat's window the framework answers `success` and delivers
- * the answer through customer service.
+ * model needs nothing here: past WeChat's window the framework's slow-reply strategy delivers
+ * the answer (customer service, or WeChat's re-sends of the push on accounts without it).
  */
 import { ConversationValueError, WeChatRouter, type BotContext } from "../src/index";
 import { assistantSettings, type AssistantEnv, type AssistantSettings } from "./assistant-settings";

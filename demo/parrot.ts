@@ -5,7 +5,8 @@
  *
  * Two commands show what the framework does about WeChat's 5-second window:
  * - `/slow N` pretends to call a slow backend for N seconds (up to 30). Past the reply budget the
- *   push is answered `success` and the text arrives once through customer service.
+ *   framework's slow-reply strategy takes over (docs/five-second-window.md): customer service,
+ *   or, on an account without it, WeChat's re-sends of the push carry the answer.
  * - `/roll` replies a random number: a retried push gets the very same number.
  *
  * Two more show the follower's conversation memory (`ctx.conversation`), which outlives the

@@ -231,7 +231,11 @@ async function sendInOrder(
 }
 
 async function keepAll(replies: Reply[], ticket: PushTicket | undefined): Promise<void> {
-  if (!ticket) return;
+  if (!ticket) {
+    // Without the ledger (WECHAT_DEDUPE=off, or unreachable) nothing can be owed to a follower.
+    if (replies.length > 0) log.warn("reply.dropped", { replies: replies.length });
+    return;
+  }
   // One at a time: the kept-reply queue is ordered by insertion.
   for (const reply of replies) await ticket.keep(reply).catch(ledgerUnavailable);
 }

@@ -108,7 +108,7 @@ async function signatureReused(
 }
 
 /**
- * Runs for every push that was opened and admitted, after the handler has been started and off
+ * Runs for every push that was opened and passed the replay guard, just before its handler, off
  * the reply's path: features that watch the traffic (QR scan attribution) plug in here instead
  * of being wired into the callback. Returns the work to wait for, or nothing when the push is
  * not its business (most pushes are nobody's); a failure is logged, never answered.
