@@ -148,7 +148,7 @@ async function answerInTime(
     queued.rest.length > 0 && (await options.slow.customerServiceAllowed());
   // The rest owed for later: the passive answer says so.
   const { first, rest } =
-    queued.rest.length > 0 && !viaCustomerService
+    queued.rest.length > 0 && !viaCustomerService && ticket
       ? withContinueHint(queued, options.slow.continueHint)
       : queued;
   const replyXml = first ? renderReplyXml(first, message, Date.now() / 1000) : undefined;
