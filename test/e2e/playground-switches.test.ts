@@ -3,15 +3,12 @@
  * stack: the bot (a restart of `wrangler dev` with another WECHAT_DEMO_BOT), the account type
  * (the fake's customer-service permission) and the fake model's delay.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../dev/simulator/ports";
 import type { Exchange } from "../../dev/simulator/session";
-import { startStack, type Stack } from "../../dev/simulator/stack";
-import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
+import type { Stack } from "../../dev/simulator/stack";
+import { browserMissing } from "./browser";
+import { openPlayground, type OpenPlayground } from "./playground-page";
 
 if (browserMissing) process.stderr.write(`playground switch tests skipped: ${browserMissing}\n`);
 
@@ -19,37 +16,20 @@ const BOT = "#chat .msg.bot .bubble";
 const CUSTOM_SEND = "/cgi-bin/message/custom/send";
 
 describe.skipIf(browserMissing !== undefined)("playground switches in chromium", () => {
+  let playground: OpenPlayground;
   let stack: Stack;
-  let browser: LaunchedBrowser;
   let page: Page;
-  let stateDir: string;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "playground-switches-"));
-    stack = await startStack({
-      playgroundPort: await freePort(),
-      workerPort: await freePort(),
-      stateDir,
-    });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.goto(stack.playgroundUrl);
-    await page.waitForSelector("body[data-ready=true]");
+    playground = await openPlayground("playground-switches");
+    ({ stack, page } = playground);
   });
 
   afterEach((context) => {
-    if (context.task.result?.state !== "fail") return;
-    const lines = stack.session
-      .replay()
-      .flatMap((event) => (event.type === "log" ? [`[${event.source}] ${event.line}`] : []));
-    console.error(lines.slice(-40).join("\n"));
+    if (context.task.result?.state === "fail") playground.printRecentLogs();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => playground?.close());
 
   const checked = (selector: string) => page.locator(selector).getAttribute("aria-checked");
 

@@ -2,14 +2,11 @@
  * The playground as a person uses it: the real stack (simulator, fake WeChat API, the Worker
  * under wrangler dev) driven through the page in headless chromium.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { freePort } from "../../dev/simulator/ports";
-import { startStack, type Stack } from "../../dev/simulator/stack";
-import { browserMissing, launchChromium, type LaunchedBrowser } from "./browser";
+import type { Stack } from "../../dev/simulator/stack";
+import { browserMissing } from "./browser";
+import { openPlayground, type OpenPlayground } from "./playground-page";
 
 // Straight to stderr: the test runner keeps console output of tests that did not fail to itself.
 if (browserMissing) process.stderr.write(`playground browser tests skipped: ${browserMissing}\n`);
@@ -17,40 +14,21 @@ if (browserMissing) process.stderr.write(`playground browser tests skipped: ${br
 const BOT = "#chat .msg.bot .bubble";
 
 describe.skipIf(browserMissing !== undefined)("playground in chromium", () => {
+  let playground: OpenPlayground;
   let stack: Stack;
-  let browser: LaunchedBrowser;
   let page: Page;
-  let stateDir: string;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "playground-state-"));
-    stack = await startStack({
-      playgroundPort: await freePort(),
-      workerPort: await freePort(),
-      stateDir,
-      // A short passive-reply budget so that /slow 2 already goes out as a customer-service message.
-      vars: { WECHAT_REPLY_BUDGET_MS: "300" },
-    });
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    await page.goto(stack.playgroundUrl);
-    await page.waitForSelector("body[data-ready=true]");
+    // A short passive-reply budget so that /slow 2 already goes out as a customer-service message.
+    playground = await openPlayground("playground-state", { WECHAT_REPLY_BUDGET_MS: "300" });
+    ({ stack, page } = playground);
   });
 
   afterEach((context) => {
-    if (context.task.result?.state !== "fail") return;
-    // What the simulator and the Worker said, to tell a Worker bug from a page bug.
-    const lines = stack.session
-      .replay()
-      .flatMap((event) => (event.type === "log" ? [`[${event.source}] ${event.line}`] : []));
-    console.error(lines.slice(-40).join("\n"));
+    if (context.task.result?.state === "fail") playground.printRecentLogs();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-    if (stateDir) await rm(stateDir, { recursive: true, force: true });
-  });
+  afterAll(() => playground?.close());
 
   async function say(text: string) {
     await page.fill("#composer-input", text);

@@ -9,6 +9,7 @@
 import { XMLParser } from "fast-xml-parser";
 import { describe, expect, it } from "vitest";
 import { parseXml } from "../../src/wechat/xml";
+import { seededRandom } from "../fixtures/seeded-random";
 
 const expanding = new XMLParser({
   ignoreAttributes: true,
@@ -34,15 +35,7 @@ const cdataOf = (xml: string) => (xml.match(/<!\[CDATA\[[\s\S]*?\]\]>/g) ?? []).
 
 describe("the pre-scan reads markup where fast-xml-parser does", () => {
   it("agrees with an entity-expanding parser on every document it accepts", () => {
-    // A fixed-seed generator: the same cases on every run.
-    let seed = 0x1d872b41;
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
-    const pick = <T>(items: readonly T[]) => items[random(items.length)]!;
+    const { random, pick } = seededRandom(0x1d872b41);
     // Fragments of markup, so that a quote or an opener in one can end in another.
     const fragments = [
       "x",

@@ -9,6 +9,7 @@ import {
   type XmlElement,
 } from "../../src/wechat/xml";
 import { pushes } from "../fixtures/pushes";
+import { seededRandom } from "../fixtures/seeded-random";
 
 function root(xml: string): XmlElement {
   const result = parseXml(xml);
@@ -300,15 +301,7 @@ describe("flat pushes, read without fast-xml-parser, give the same tree", () => 
   ])("%s", (_name, xml) => void expectSameAsGeneral(xml));
 
   it("agrees on thousands of generated near-flat documents, well-formed or not", () => {
-    // A fixed-seed generator: the same cases on every run.
-    let seed = 0x2545f491;
-    const random = (n: number) => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) % n;
-    };
-    const pick = <T>(items: readonly T[]) => items[random(items.length)]!;
+    const { random, pick } = seededRandom(0x2545f491);
     const names = ["A", "B", "MsgType", "Content", "x.y-z", "_n", "1bad", "a b", "__proto__"];
     const texts = [
       "",
