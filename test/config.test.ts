@@ -49,6 +49,13 @@ describe("required and malformed settings answer 503 naming the variable", () =>
     ["WECHAT_API_BASE", "https://user:LEAKME@proxy.example/"],
     ["ALLOWED_ORIGINS", "https://ok.example, LEAKME"],
     ["ALLOWED_ORIGINS", "javascript:LEAKME"],
+    ["WECHAT_MESSAGE_MODE", "LEAKME"],
+    ["WECHAT_SLOW_REPLY", "LEAKME"],
+    ["WECHAT_SLOW_PLACEHOLDER", "LEAKME".repeat(100)],
+    ["WECHAT_CONVERSATION_TTL_DAYS", "LEAKME"],
+    ["WECHAT_CONVERSATION_TTL_DAYS", "9999"],
+    ["QR_NEW_SCENES_PER_DAY", "LEAKME"],
+    ["WECHAT_ENCODING_AES_KEY_PREVIOUS", "LEAKME"],
   ] as const)("%s = %j", async (name, value) => {
     const { status, body, log, runs } = await withSetting({ [name]: value });
     expect(status).toBe(503);
