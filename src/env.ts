@@ -69,6 +69,16 @@ export interface WeChatEdgeVars {
   SESSION_SECRET?: string;
   /** The code of the domain-verification file MP_verify_<code>.txt that WeChat asks for. */
   MP_VERIFY?: string;
+  /** 第三方平台 appid; unset → the /component surface does not exist (docs/component.md). */
+  WECHAT_COMPONENT_APPID?: string;
+  /** 第三方平台 appsecret (secret). */
+  WECHAT_COMPONENT_APPSECRET?: string;
+  /** 第三方平台 消息校验Token (secret): signs its pushes and its authorisers' pushes. */
+  WECHAT_COMPONENT_TOKEN?: string;
+  /** 第三方平台 消息加解密Key, 43 base64 characters (secret). */
+  WECHAT_COMPONENT_AES_KEY?: string;
+  /** Base URL of WeChat's API for component calls. Default https://api.weixin.qq.com. */
+  WECHAT_COMPONENT_API_BASE?: string;
 }
 
 /**
@@ -99,6 +109,10 @@ export interface WeChatEdgeBindings {
   AUTH_FAILURE_LIMITER: RateLimit;
   /** One ConversationMemory per follower (`ctx.conversation`); needed only by bots that use it. */
   CONVERSATION_MEMORY?: AnyDurableObjectNamespace;
+  /** The 第三方平台's one ComponentAuthority (ticket, component_access_token, authorisers); only with WECHAT_COMPONENT_APPID. */
+  COMPONENT_AUTHORITY?: AnyDurableObjectNamespace;
+  /** One AuthorizerAuthority per authorised 公众号 (its authorizer_access_token); only with WECHAT_COMPONENT_APPID. */
+  AUTHORIZER_AUTHORITY?: AnyDurableObjectNamespace;
 }
 
 /** Everything the library reads from a Worker's env. */
