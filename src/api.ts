@@ -20,12 +20,14 @@ export * from "./wechat/api/custom-service";
 export {
   hintFor,
   isTokenRejected,
+  ridOf,
   WeChatApiError,
   WeChatTransportError,
 } from "./wechat/api/errors";
 export * from "./wechat/api/mass";
 export * from "./wechat/api/media";
 export * from "./wechat/api/menu";
+export * from "./wechat/api/openapi";
 export {
   BUTTON_TYPES,
   describeMenuProblems,

@@ -30,7 +30,7 @@ const HINTS: Record<number, string> = {
   43004: "The user does not follow the account.",
   43101: "The user refuses messages (subscription cancelled).",
   45009:
-    "The daily API quota is used up (the token endpoint included): calls fail until it resets at midnight (Beijing time); clear_quota can reset it 10 times a month.",
+    "The daily API quota is used up (the token endpoint included): calls fail until it resets at midnight (Beijing time); clear_quota can reset it 10 times a month (POST /admin/quota/clear).",
   45011: "API minute quota reached: slow down and retry in a minute.",
   45015:
     "Outside the 48 h customer-service window, or the user unfollowed: use a template or subscription message.",
@@ -41,10 +41,44 @@ const HINTS: Record<number, string> = {
   47001: "The request body is not the JSON WeChat expects.",
   47003: "A template argument is invalid: check the data against the template's fields.",
   48001:
-    "API unauthorized: the account lacks this permission (e.g. not verified, or the wrong account type).",
+    "API unauthorized: the account lacks this permission (most need a verified account, 微信认证, or a service account, 服务号); see /admin/diagnose.",
   48002: "The user blocked messages from the account.",
   48004: "The API is banned for this account: see the MP console.",
   89503: "This IP's call needs the account admin's confirmation: approve it in WeChat, then retry.",
+  40007:
+    "Invalid media_id: it does not exist, belongs to another account, or was temporary media older than 3 days; upload it again.",
+  40032: "Too many openids in one call (or an empty list): split the list.",
+  40097: "An argument is invalid: check the request against WeChat's documentation for this API.",
+  40201:
+    "No callback URL is set (or it is invalid): set 服务器地址(URL) to https://<your-domain>/wechat in the MP console (基本配置).",
+  40202: "callback/check: action must be all, dns or ping; this is a bug in the caller.",
+  40203:
+    "callback/check: check_operator must be CHINANET, UNICOM, CAP or DEFAULT; this is a bug in the caller.",
+  45064:
+    "The menu links a Mini Program not associated with the account: associate it in the MP console, or remove the miniprogram button.",
+  48006:
+    "clear_quota was refused: the account has used its 10 quota resets this month; wait for next month.",
+  50001:
+    "The follower has not authorised this API (OAuth scope): ask for snsapi_userinfo where the profile is needed.",
+  50002: "The follower is restricted (their account may be banned): nothing to do on our side.",
+  53404:
+    "The account's 带货 (product) ability is restricted: remove product cards from the article and submit again.",
+  61024:
+    "This API needs a 第三方平台 (open platform) component token: call it from the third-party platform's backend.",
+  76001:
+    "No such rid: a rid can be looked up only within 7 days, by the account whose call it came from.",
+  76002: "The rid is empty or malformed: copy it from the errmsg (three groups of 8 hex digits).",
+  76003: "This rid belongs to another account: look it up with that account's token.",
+  76021:
+    "cgi_path not found: give the API's path without the host, e.g. /cgi-bin/message/custom/send.",
+  76022:
+    "This API's quota cannot be queried with this token (another account's API, or an /sns/ API).",
+  89501:
+    "This IP's call is waiting for the account admin's confirmation: ask them to approve it in WeChat.",
+  89506:
+    "The account admin refused this IP twice within 24 h: calls from it are blocked for 24 h; whitelist the IP instead.",
+  89507:
+    "The account admin refused this IP within the hour: calls from it are blocked for 1 h; whitelist the IP instead.",
 };
 
 const TOKEN_REJECTED = new Set([40001, 40014, 42001]);
@@ -57,6 +91,11 @@ export function isTokenRejected(errcode: number): boolean {
 /** The caller's IP as WeChat reports it in a 40164 errmsg ("invalid ip 1.2.3.4 ipv6 ..., not in whitelist"). */
 function reportedIp(errmsg: string): string | undefined {
   return /invalid ip ([0-9a-fA-F.:]+)/.exec(errmsg)?.[1];
+}
+
+/** WeChat's request id in an errmsg ("... rid: 6746a7d4-3b7e5c1a-4c2f9b11"), for openapi/rid/get. */
+export function ridOf(errmsg: string): string | undefined {
+  return /\brid: ([0-9a-fA-F]+(?:-[0-9a-fA-F]+)+)/.exec(errmsg)?.[1];
 }
 
 /** The action to take for an errcode, in one or two sentences. */
