@@ -221,6 +221,61 @@ export interface PublishJobFinishEvent extends EventBase {
   failIdx: number[];
 }
 
+/**
+ * What a follower chose for one template in a subscription popup (订阅通知弹窗) or on the service
+ * notice management page: `accept` or `reject` as documented; kept as sent otherwise.
+ */
+export type SubscribeStatus = "accept" | "reject" | (string & {});
+
+/** One template of a `subscribe_msg_popup_event`. */
+export interface SubscribePopupItem {
+  templateId: string;
+  subscribeStatusString: SubscribeStatus;
+  /** Where the popup was: 1 an H5 page, 2 an article (图文); mini programs send 0. */
+  popupScene?: number;
+}
+
+/** One template of a `subscribe_msg_change_event` (WeChat pushes only `reject` here). */
+export interface SubscribeChangeItem {
+  templateId: string;
+  subscribeStatusString: SubscribeStatus;
+}
+
+/** The delivery result of one bizsend. Note WeChat's `MsgID`, capital D. */
+export interface SubscribeSentItem {
+  templateId: string;
+  /** The msgid bizsend answered, 64-bit, kept as a string. */
+  msgId: string;
+  /** 0 delivered; anything else is a failure of WeChat's asynchronous push. */
+  errorCode: number;
+  /** The errorCode's meaning as WeChat words it, e.g. `success`. */
+  errorStatus: string;
+}
+
+/**
+ * 用户操作订阅通知弹窗: the follower answered a subscription popup, one item per template asked
+ * for (one `List` or several in the XML; always an array here).
+ */
+export interface SubscribeMsgPopupEvent extends EventBase {
+  event: "subscribe_msg_popup_event";
+  list: SubscribePopupItem[];
+}
+
+/** 用户管理订阅通知: the follower changed a template on the service notice management page. */
+export interface SubscribeMsgChangeEvent extends EventBase {
+  event: "subscribe_msg_change_event";
+  list: SubscribeChangeItem[];
+}
+
+/** 发送订阅通知: what became of subscription notices the account sent with bizsend. */
+export interface SubscribeMsgSentEvent extends EventBase {
+  event: "subscribe_msg_sent_event";
+  list: SubscribeSentItem[];
+}
+
+export type SubscribeMessageEvent =
+  SubscribeMsgPopupEvent | SubscribeMsgChangeEvent | SubscribeMsgSentEvent;
+
 /** An event this model does not know: routed by its name, with every field in `raw`. */
 export interface UnknownEvent extends EventBase {
   event: "unknown";
@@ -243,6 +298,9 @@ export type InboundEvent =
   | TemplateSendJobFinishEvent
   | MassSendJobFinishEvent
   | PublishJobFinishEvent
+  | SubscribeMsgPopupEvent
+  | SubscribeMsgChangeEvent
+  | SubscribeMsgSentEvent
   | UnknownEvent;
 
 export type InboundMessage = NormalMessage | UnknownMessage | InboundEvent;
@@ -268,7 +326,20 @@ export function dedupeKey(message: InboundMessage): string {
   const eventKey = "eventKey" in message ? (message.eventKey ?? "") : "";
   // Job-finish events carry their own MsgID; two of them can reach one user in the same second.
   const jobId = "msgId" in message ? (message.msgId ?? "") : "";
-  return ["evt", message.fromUserName, message.createTime, name, eventKey, jobId].join("\u0000");
+  // So can two subscription events (two popups, two sends): their items tell them apart.
+  const parts = ["evt", message.fromUserName, message.createTime, name, eventKey, jobId];
+  if ("list" in message) parts.push(subscribeItemsKey(message.list));
+  return parts.join("\u0000");
+}
+
+function subscribeItemsKey(list: SubscribeMessageEvent["list"]): string {
+  return list
+    .map((item) =>
+      "msgId" in item
+        ? `${item.templateId}:${item.msgId}:${item.errorCode}`
+        : `${item.templateId}:${item.subscribeStatusString}`,
+    )
+    .join(",");
 }
 
 /** The event name as WeChat sent it (also for unknown events). */

@@ -1,7 +1,15 @@
 /**
  * From a parsed `<xml>` element to the typed InboundMessage. Pure: no I/O, no bindings.
  */
-import type { CopyrightCheckItem, InboundEvent, InboundMessage, QrScan } from "./message";
+import type {
+  CopyrightCheckItem,
+  InboundEvent,
+  InboundMessage,
+  QrScan,
+  SubscribeChangeItem,
+  SubscribePopupItem,
+  SubscribeSentItem,
+} from "./message";
 import { elementOf, elementsOf, textOf, type XmlElement } from "./xml-read";
 
 export type ParseMessageResult =
@@ -24,6 +32,9 @@ const EVENT_NAMES = [
   "TEMPLATESENDJOBFINISH",
   "MASSSENDJOBFINISH",
   "PUBLISHJOBFINISH",
+  "subscribe_msg_popup_event",
+  "subscribe_msg_change_event",
+  "subscribe_msg_sent_event",
 ] as const;
 
 // WeChat's docs are not consistent about event-name case (SCAN vs scan); match either way.
@@ -256,6 +267,24 @@ function parseEvent(base: Base, root: XmlElement): ParseMessageResult {
         failIdx: failIndexes(info),
       });
     }
+    case "subscribe_msg_popup_event":
+      return ok({
+        ...eventBase,
+        event,
+        list: subscribeItems(root, "SubscribeMsgPopupEvent").map(popupItem),
+      });
+    case "subscribe_msg_change_event":
+      return ok({
+        ...eventBase,
+        event,
+        list: subscribeItems(root, "SubscribeMsgChangeEvent").map(changeItem),
+      });
+    case "subscribe_msg_sent_event":
+      return ok({
+        ...eventBase,
+        event,
+        list: subscribeItems(root, "SubscribeMsgSentEvent").map(sentItem),
+      });
     default:
       return ok({
         ...eventBase,
@@ -264,6 +293,44 @@ function parseEvent(base: Base, root: XmlElement): ParseMessageResult {
         ...(eventKey ? { eventKey } : {}),
       });
   }
+}
+
+/**
+ * The items of a subscription event: `<Wrapper><List>…</List><List>…</List></Wrapper>`, one
+ * `List` per template (订阅通知的事件推送). A single `List` parses as an element and several as
+ * an array; both become a list. Some SDKs' fixtures put `<item>` elements inside one `List`; those
+ * are read too, so no item is lost whichever shape arrives.
+ */
+function subscribeItems(root: XmlElement, wrapper: string): XmlElement[] {
+  return elementsOf(elementOf(root, wrapper), "List").flatMap((list) =>
+    textOf(list, "TemplateId") === undefined && list.item !== undefined
+      ? elementsOf(list, "item")
+      : [list],
+  );
+}
+
+function popupItem(item: XmlElement): SubscribePopupItem {
+  const scene = (textOf(item, "PopupScene") ?? "").trim();
+  return {
+    ...changeItem(item),
+    ...(/^\d{1,9}$/.test(scene) ? { popupScene: Number(scene) } : {}),
+  };
+}
+
+function changeItem(item: XmlElement): SubscribeChangeItem {
+  return {
+    templateId: (textOf(item, "TemplateId") ?? "").trim(),
+    subscribeStatusString: (textOf(item, "SubscribeStatusString") ?? "").trim(),
+  };
+}
+
+function sentItem(item: XmlElement): SubscribeSentItem {
+  return {
+    templateId: (textOf(item, "TemplateId") ?? "").trim(),
+    msgId: jobMsgId(item),
+    errorCode: num(textOf(item, "ErrorCode")),
+    errorStatus: textOf(item, "ErrorStatus") ?? "",
+  };
 }
 
 /** Job-finish events spell it `MsgID`; accept `MsgId` too. */

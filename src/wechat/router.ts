@@ -7,6 +7,7 @@
  *   .text(/^hi$/i, () => "hello")
  *   .on("image", () => reply.text("nice picture"))
  *   .event("CLICK", "V1001_TODAY_MUSIC", () => reply.music({ ... }))
+ *   .event("subscribe_msg_popup_event", (e) => `${e.list.length} template(s) answered`)
  *   .fallback(() => undefined); // nothing → "success"
  */
 import type {
@@ -43,6 +44,14 @@ interface Route<C> {
 }
 
 function eventKeyMatches(message: InboundEvent, key: string | RegExp): boolean {
+  // Subscription events have no EventKey; their key is a template: any item with that TemplateId.
+  if ("list" in message) {
+    return message.list.some((item) =>
+      typeof key === "string"
+        ? item.templateId === key
+        : execFromStart(key, item.templateId) !== null,
+    );
+  }
   const eventKey = "eventKey" in message ? (message.eventKey ?? "") : "";
   if (typeof key === "string") {
     // A QR follow's key is qrscene_<scene>; routing on the scene alone is what users mean.
@@ -78,7 +87,9 @@ export class WeChatRouter<C = unknown> {
 
   /**
    * Handles an event by name (case-insensitive, any name WeChat sends), optionally only for one
-   * EventKey (a string, or a pattern). For QR follows and scans the scene matches as the key.
+   * EventKey (a string, or a pattern). For QR follows and scans the scene matches as the key; for
+   * the subscription events (`subscribe_msg_popup_event`, `…_change_event`, `…_sent_event`) a
+   * template id does, when any item of the event's `list` names it.
    */
   event<E extends EventName | (string & {})>(event: E, handler: Handler<EventOfName<E>, C>): this;
   event<E extends EventName | (string & {})>(
