@@ -8,5 +8,14 @@ export { createApiClient } from "./api-client";
 export { getJsapiTicket, tokenAuthority } from "./authority-client";
 export { TokenAuthority, type AccountPermissions } from "./authority";
 export { TokenUnavailableError } from "./errors";
-export type { CredentialStatus } from "./records";
+export {
+  RECENT_FAILURES_KEPT,
+  type CredentialStatus,
+  type LeaseResult,
+  type RefreshFailure,
+  type RefreshState,
+  type UpstreamError,
+} from "./records";
+export { backoffMs, isServable, needsRefresh, refreshDueAt } from "./refresh-rule";
+export { credentialFetchTimeout, upstreamTransport } from "./upstream";
 export { runTokenWatchdog } from "./watchdog";
