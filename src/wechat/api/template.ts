@@ -5,8 +5,15 @@
  * The answer's `msgid` can exceed 2^53 (co-wechat-api #89); the client's JSON parser keeps it as a
  * string, and so does this module, so it matches the `MsgID` of the TEMPLATESENDJOBFINISH push
  * that reports delivery.
+ *
+ * The 2023 rules (关于规范公众号模板消息的再次公告, in force since 2023-05-04): templates lost their
+ * `first` and `remark` fields and every colour. WeChat still accepts a send that carries them and
+ * silently drops them, so the follower never sees what the sender wrote there. `sendTemplateMessage`
+ * refuses such a send before it leaves (`ApiInputError` naming the field), so the loss is noticed
+ * when the code is written, not after a follower complains.
  */
 import type { WeChatApiClient } from "./client";
+import { refuse } from "./input-error";
 
 export interface TemplateMessage {
   touser: string;
@@ -16,15 +23,19 @@ export interface TemplateMessage {
   miniprogram?: { appid: string; pagepath?: string };
   /** 防重入id: WeChat sends one message per openid + client_msg_id (documented for 10 minutes). */
   client_msg_id?: string;
-  /** keyword → value; `color` is no longer documented and WeChat ignores it. */
-  data: Record<string, { value: string; color?: string }>;
+  /** keyword → value (`thing1`, `time2`, … as the template names them); no colours since 2023. */
+  data: Record<string, { value: string }>;
 }
 
-/** Sends a template message; resolves with WeChat's msgid as an exact decimal string. */
+/**
+ * Sends a template message; resolves with WeChat's msgid as an exact decimal string. Throws
+ * `ApiInputError` before any call when the message is malformed or breaks the 2023 rules.
+ */
 export async function sendTemplateMessage(
   client: WeChatApiClient,
   message: TemplateMessage,
 ): Promise<{ msgid: string }> {
+  refuse(templateMessageProblem(message));
   const body = await client.post<{ msgid?: unknown }>("/cgi-bin/message/template/send", message);
   return { msgid: String(body.msgid) };
 }
@@ -70,6 +81,8 @@ export function templateMessageProblem(message: unknown): string | undefined {
   if (typeof m.data !== "object" || m.data === null || Array.isArray(m.data)) {
     return "data must be an object of { keyword: { value } }";
   }
+  const rule2023 = template2023Problem(m);
+  if (rule2023) return rule2023;
   for (const [keyword, field] of Object.entries(m.data)) {
     if (typeof (field as { value?: unknown } | null)?.value !== "string") {
       return `data.${keyword}.value must be a string`;
@@ -82,6 +95,31 @@ export function templateMessageProblem(message: unknown): string | undefined {
   }
   if (m.client_msg_id !== undefined && typeof m.client_msg_id !== "string") {
     return "client_msg_id must be a string";
+  }
+  return undefined;
+}
+
+/** Keys the 2023 rules took out of every template: WeChat drops them unseen. */
+export const RETIRED_TEMPLATE_KEYWORDS = ["first", "remark"] as const;
+
+/**
+ * A reason the message breaks the 2023 template rules, or undefined: a `first` or `remark`
+ * keyword, a `color` on any value, or the old top-level `topcolor`.
+ */
+export function template2023Problem(message: Record<string, unknown>): string | undefined {
+  if (message.topcolor !== undefined) {
+    return "topcolor: templates have no colours since 2023-05-04; WeChat ignores it, remove it";
+  }
+  const data = message.data as Record<string, unknown>;
+  for (const keyword of RETIRED_TEMPLATE_KEYWORDS) {
+    if (keyword in data) {
+      return `data.${keyword}: templates have no ${keyword} field since 2023-05-04; WeChat drops it unseen, put the text in one of the template's own keywords`;
+    }
+  }
+  for (const [keyword, field] of Object.entries(data)) {
+    if (typeof field === "object" && field !== null && "color" in field) {
+      return `data.${keyword}.color: templates have no colours since 2023-05-04; WeChat ignores it, remove it`;
+    }
   }
   return undefined;
 }

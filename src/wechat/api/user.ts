@@ -1,10 +1,11 @@
 /**
- * Followers (用户管理): user info, batch info and the follower list.
+ * Followers (用户管理): user info, batch info, the follower list and remarks (备注名).
  *
  * Since 2021-12-27 WeChat no longer returns nickname or headimgurl here, and a follower who
  * unfollowed (`subscribe: 0`) comes back with little more than the openid.
  */
 import type { WeChatApiClient } from "./client";
+import { refuse } from "./input-error";
 
 export interface FollowerInfo {
   /** 0 when the user does not follow the account; then most fields are absent. */
@@ -88,4 +89,27 @@ export async function* allFollowers(client: WeChatApiClient): AsyncGenerator<str
     if (page.count === 0 || page.next_openid === "" || page.next_openid === next) return;
     next = page.next_openid;
   }
+}
+
+/** A remark (备注名) is at most 30 characters (user/info/updateremark). */
+export const MAX_REMARK_CHARS = 30;
+
+/** A reason a remark update is malformed, or undefined ("" clears the remark). */
+export function remarkProblem(openid: unknown, remark: unknown): string | undefined {
+  if (typeof openid !== "string" || openid === "") return "openid is required";
+  if (typeof remark !== "string") return "remark must be a string (empty clears it)";
+  const length = [...remark].length;
+  return length > MAX_REMARK_CHARS
+    ? `remark is ${length} characters, at most ${MAX_REMARK_CHARS} allowed`
+    : undefined;
+}
+
+/** `POST /cgi-bin/user/info/updateremark`: sets the follower's remark (服务号 and verified accounts). */
+export async function updateRemark(
+  client: WeChatApiClient,
+  openid: string,
+  remark: string,
+): Promise<void> {
+  refuse(remarkProblem(openid, remark));
+  await client.post("/cgi-bin/user/info/updateremark", { openid, remark });
 }
