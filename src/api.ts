@@ -17,6 +17,9 @@ export {
 } from "./wechat/api/client";
 export { fetchAccessToken, fetchJsapiTicket, type TokenSource } from "./wechat/api/credentials";
 export * from "./wechat/api/custom-service";
+export * from "./wechat/api/draft";
+export * from "./wechat/api/freepublish";
+export { ApiInputError } from "./wechat/api/input-error";
 export {
   hintFor,
   isTokenRejected,
@@ -27,6 +30,7 @@ export {
 export * from "./wechat/api/mass";
 export * from "./wechat/api/media";
 export * from "./wechat/api/menu";
+export * from "./wechat/api/menu-matchrule";
 export * from "./wechat/api/openapi";
 export {
   BUTTON_TYPES,
@@ -39,8 +43,12 @@ export {
   type MenuCheck,
   type MenuProblem,
 } from "./wechat/api/menu-validation";
+export * from "./wechat/api/subscribe-message";
+export * from "./wechat/api/shorten";
 export * from "./wechat/api/template";
 export * from "./wechat/api/user";
+export * from "./wechat/api/user-blacklist";
+export * from "./wechat/api/user-tag";
 export {
   customMessageFromReply,
   type CustomMessage,

@@ -6,7 +6,13 @@
 import type { MiddlewareHandler } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "./app-env";
-import { adminRoutes, platformAdminRoutes } from "./admin";
+import {
+  adminRoutes,
+  followerAdminRoutes,
+  menuAdminRoutes,
+  platformAdminRoutes,
+  publishingAdminRoutes,
+} from "./admin";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
 import { callbackRoutes, type PushHook } from "./callback";
@@ -82,6 +88,9 @@ export function createApp(
     app.use("/admin/*", requireBindings(SURFACE_BINDINGS.admin), adminAuth());
     app.route("/admin", adminRoutes());
     app.route("/admin", platformAdminRoutes());
+    app.route("/admin", publishingAdminRoutes());
+    app.route("/admin", followerAdminRoutes());
+    app.route("/admin", menuAdminRoutes());
   }
 
   if (on("oauth")) {

@@ -29,6 +29,7 @@ import type { BotContext } from "./bot/context";
 import { callbackHandler, type PushHook } from "./callback";
 import { loadConfig } from "./config";
 import type { WeChatEdgeEnv } from "./env";
+import { publishJobHook } from "./publishing";
 import { qrAttributionHook } from "./qr";
 import { runTokenWatchdog } from "./token";
 import type { WeChatRouter } from "./wechat/router";
@@ -46,6 +47,8 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
   const anyBot = bot as unknown as WeChatRouter<BotContext>;
   const hooks = [
     ...(options.qr === false ? [] : [qrAttributionHook]),
+    // PUBLISHJOBFINISH kept for GET /admin/publish/:publish_id.
+    ...(options.admin === false ? [] : [publishJobHook]),
     ...(options.pushHooks ?? []),
   ];
   const app = createApp(anyBot, options, hooks);
