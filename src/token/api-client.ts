@@ -1,7 +1,8 @@
 /**
  * `createApiClient`: the typed WeChat API client for the Worker's features, wired to the token
  * authority (KV first, the Durable Object on a miss), WECHAT_API_BASE, the proxy secret, the
- * timeout and redacted error logs.
+ * timeout and redacted error logs. Every answer also teaches the authority what the account may
+ * do (48001 and later successes, src/token/permission-learning.ts), off the caller's path.
  *
  * @example
  * const api = createApiClient(c.env, c.var.config);
@@ -10,12 +11,21 @@
 import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { WeChatApiClient } from "../wechat/api/client";
+import type { ApiCallRecord } from "../wechat/api/transport";
 import { authorityTokenSource } from "./authority-client";
+import { learnPermissions } from "./permission-learning";
 import { upstreamTransport } from "./upstream";
 
 export function createApiClient(env: Env, config: WeChatConfig): WeChatApiClient {
+  const transport = upstreamTransport(config);
+  const logged = transport.observe;
+  const learn = config.appId ? learnPermissions(env, config.appId) : undefined;
   return new WeChatApiClient({
-    ...upstreamTransport(config),
+    ...transport,
+    observe: (record: ApiCallRecord) => {
+      logged?.(record);
+      learn?.(record);
+    },
     tokens: authorityTokenSource(env, config),
   });
 }

@@ -41,6 +41,13 @@ import {
   type UpstreamError,
   type WatchdogReport,
 } from "./records";
+import type { AccountPermissions, PermissionArea } from "./permissions";
+import {
+  clearQuota,
+  quotaClears,
+  type QuotaClearRecord,
+  type QuotaClearResult,
+} from "./quota-clear";
 import { backoffMs, isServable, needsRefresh, refreshDueAt } from "./refresh-rule";
 import { credentialFetchTimeout, upstreamTransport } from "./upstream";
 
@@ -64,14 +71,9 @@ const emptyState = (): RefreshState => ({
   recentFailures: [],
 });
 
-/** A refresh that cannot go ahead; `upstream` is WeChat's answer behind it, when there was one. */
 const PERMISSIONS_KEY = "permissions";
 
-/** What WeChat has told us this account may not do; absent: not known to be refused. */
-export interface AccountPermissions {
-  "customer-service"?: { allowed: false; errcode: number; learntAt: number };
-}
-
+/** A refresh that cannot go ahead; `upstream` is WeChat's answer behind it, when there was one. */
 class RefreshRefused extends Error {
   constructor(
     message: string,
@@ -158,29 +160,61 @@ export class TokenAuthority extends DurableObject<Env> {
     return { result, status: this.#status("access_token") };
   }
 
-  /** Refresh state of both credentials; never their values. */
   /**
    * What WeChat has refused this account, learnt from its answers (48001: the account lacks the
-   * permission, e.g. customer-service messages on an unverified subscription account). Kept
-   * durably here, the one object per appid, so every isolate learns it from one answer.
+   * permission, e.g. customer-service messages on an unverified subscription account; see
+   * src/token/permissions.ts). Kept durably here, the one object per appid, so every isolate
+   * learns it from one answer.
    */
   async accountPermissions(): Promise<AccountPermissions> {
     return (await this.ctx.storage.get<AccountPermissions>(PERMISSIONS_KEY)) ?? {};
   }
 
-  /** Records that WeChat refused `api` with `errcode` (first time: logged). */
-  async noteRefusal(api: keyof AccountPermissions, errcode: number): Promise<AccountPermissions> {
+  /** Records that WeChat refused `api` with `errcode`; written (and logged) only when new. */
+  async noteRefusal(
+    api: PermissionArea,
+    errcode: number,
+    path?: string,
+  ): Promise<AccountPermissions> {
     const permissions = await this.accountPermissions();
     if (permissions[api]?.allowed === false) return permissions;
     const next: AccountPermissions = {
       ...permissions,
-      [api]: { allowed: false, errcode, learntAt: Date.now() },
+      [api]: { allowed: false, errcode, learntAt: Date.now(), ...(path ? { path } : {}) },
     };
     await this.ctx.storage.put(PERMISSIONS_KEY, next);
-    log.warn("account.permission_refused", { api, errcode });
+    log.warn("account.permission_refused", { api, errcode, path });
     return next;
   }
 
+  /** A call of `api` succeeded: a refusal learnt earlier is forgotten (written only if there was one). */
+  async noteAllowed(api: PermissionArea): Promise<AccountPermissions> {
+    const permissions = await this.accountPermissions();
+    if (!permissions[api]) return permissions;
+    const { [api]: _forgotten, ...next } = permissions;
+    await this.ctx.storage.put(PERMISSIONS_KEY, next);
+    log.info("account.permission_granted", { api });
+    return next;
+  }
+
+  /** clear_quota/v2 with this account's AppSecret, at most once in 24 h unless forced (quota-clear.ts). */
+  async clearQuota(force = false): Promise<QuotaClearResult> {
+    const settings = this.#settings();
+    if (!settings.ok) return { ok: false, kind: "unavailable", reason: settings.reason };
+    return clearQuota(
+      this.ctx.storage,
+      upstreamTransport(settings.config),
+      settings.account,
+      force,
+    );
+  }
+
+  /** When the account's quotas were last reset through the Worker, and how often this month. */
+  quotaClears(): Promise<QuotaClearRecord | undefined> {
+    return quotaClears(this.ctx.storage);
+  }
+
+  /** Refresh state of both credentials; never their values. */
   status(): CredentialStatus[] {
     return KINDS.map((kind) => this.#status(kind));
   }

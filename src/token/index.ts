@@ -6,7 +6,19 @@
  */
 export { createApiClient } from "./api-client";
 export { getJsapiTicket, tokenAuthority } from "./authority-client";
-export { TokenAuthority, type AccountPermissions } from "./authority";
+export { TokenAuthority } from "./authority";
+export {
+  AREA_NEEDS,
+  permissionAreaOf,
+  type AccountPermissions,
+  type PermissionArea,
+  type PermissionRefusal,
+} from "./permissions";
+export {
+  QUOTA_CLEAR_SPACING_MS,
+  type QuotaClearRecord,
+  type QuotaClearResult,
+} from "./quota-clear";
 export { TokenUnavailableError } from "./errors";
 export {
   RECENT_FAILURES_KEPT,
