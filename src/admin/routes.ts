@@ -14,27 +14,11 @@ import { apiErrorResponse } from "../http/api-error-response";
 import { requireAccount } from "../http/require-account";
 import {
   createApiClient,
+  isoTime as iso,
+  refreshStateView as refreshState,
   tokenAuthority,
   type AccountPermissions,
-  type CredentialStatus,
 } from "../token";
-
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-function refreshState(status: CredentialStatus) {
-  return {
-    refreshed_at: iso(status.refreshedAt),
-    source: status.source,
-    refreshing: status.refreshing,
-    consecutive_failures: status.consecutiveFailures,
-    next_attempt_at: iso(status.nextAttemptAt),
-    recent_failures: status.recentFailures.map((failure) => ({
-      at: iso(failure.at),
-      reason: failure.reason,
-      ...(failure.upstream ? { errcode: failure.upstream.errcode } : {}),
-    })),
-  };
-}
 
 export function adminRoutes() {
   const app = new Hono<AppEnv>();

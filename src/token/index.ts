@@ -30,4 +30,5 @@ export {
 } from "./records";
 export { backoffMs, isServable, needsRefresh, refreshDueAt } from "./refresh-rule";
 export { credentialFetchTimeout, upstreamTransport } from "./upstream";
+export { isoTime, refreshStateView } from "./status-view";
 export { runTokenWatchdog } from "./watchdog";
