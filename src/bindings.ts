@@ -12,7 +12,9 @@ type BindingName =
   | "QR_TICKET_ISSUER"
   | "QR_SCAN_STATS"
   | "QR_RATE_LIMITER"
-  | "AUTH_FAILURE_LIMITER";
+  | "AUTH_FAILURE_LIMITER"
+  | "COMPONENT_AUTHORITY"
+  | "AUTHORIZER_AUTHORITY";
 
 const TOKEN: readonly BindingName[] = ["TOKEN_AUTHORITY", "TOKEN_CACHE"];
 
@@ -24,6 +26,8 @@ export const SURFACE_BINDINGS = {
   oauth: TOKEN,
   jssdk: TOKEN,
   watchdog: TOKEN,
+  /** /component/* and /admin/component/*, only once WECHAT_COMPONENT_APPID is set (docs/component.md). */
+  component: ["COMPONENT_AUTHORITY", "AUTHORIZER_AUTHORITY", "AUTH_FAILURE_LIMITER"],
 } as const satisfies Record<string, readonly BindingName[]>;
 
 /** The first binding of `names` that `env` lacks, as a one-line reason; undefined when all are there. */
