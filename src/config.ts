@@ -5,6 +5,7 @@
  * only 5xx the Worker produces on purpose); a missing optional one only fails the endpoints that
  * need it (see `missingAccountSetting`). Reasons never include a variable's value.
  */
+import { parseAccountList, type ListedAccount } from "./config-accounts";
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
 import { DEFAULT_OPEN_BASE } from "./wechat/oauth";
@@ -12,7 +13,11 @@ import type { MessageMode } from "./wechat/push";
 import { DEFAULT_MP_BASE } from "./wechat/qrcode";
 
 export interface WeChatConfig {
-  token: string;
+  /**
+   * 令牌 Token: always set in an account's view; in the Worker-wide config, unset only when
+   * WECHAT_ACCOUNTS lists the accounts and no single account is configured at `/wechat`.
+   */
+  token?: string;
   appId?: string;
   appSecret?: string;
   encodingAESKey?: string;
@@ -20,6 +25,13 @@ export interface WeChatConfig {
   encodingAESKeyPrevious?: string;
   /** Which pushes the callback accepts: safe refuses plaintext ones. */
   messageMode: MessageMode;
+  /**
+   * Where the account fields above come from: "single" (WECHAT_TOKEN, WECHAT_APPID, ...: the
+   * Worker-wide config is the single account's view) or "listed" (an entry of WECHAT_ACCOUNTS).
+   */
+  accountSource: AccountSource;
+  /** WECHAT_ACCOUNTS as account views, by appid; empty in a listed account's own view. */
+  accounts: ReadonlyMap<string, AccountView>;
   /** Without a trailing slash; may carry a path prefix (a proxy). */
   apiBase: string;
   /** Host of /cgi-bin/showqrcode (QR images), without a trailing slash. */
@@ -63,6 +75,17 @@ export interface WeChatConfig {
 }
 
 export type SlowReplyStrategy = "auto" | "retries" | "customer-service";
+
+export type AccountSource = "single" | "listed";
+
+/**
+ * One 公众号's view of the configuration: the Worker-wide settings with that account's `token`,
+ * `appId`, `appSecret`, `encodingAESKey`, `encodingAESKeyPrevious` and `messageMode`. Whatever
+ * keys by `config.appId` (the token authority, the ledger partition, conversation memory, QR
+ * tickets and stats) then follows the account. Get one from `configuredAccount` or
+ * `requireAccount` (src/http/require-account.ts), never by editing a config by hand.
+ */
+export type AccountView = WeChatConfig & { token: string; appId: string };
 
 type ConfigResult = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
 
@@ -202,7 +225,11 @@ function parseOrigins(value: string | undefined, name: string): string[] {
 
 function parseConfig(env: Env): WeChatConfig {
   const token = setting(env, "WECHAT_TOKEN");
-  if (token === undefined) throw new ConfigError("WECHAT_TOKEN is not set");
+  const accountList = setting(env, "WECHAT_ACCOUNTS");
+  // With WECHAT_ACCOUNTS the single account at /wechat is optional; without it, required.
+  if (token === undefined && accountList === undefined) {
+    throw new ConfigError("WECHAT_TOKEN is not set");
+  }
   check(token, /^[A-Za-z0-9]{3,32}$/, "WECHAT_TOKEN", "3-32 letters and digits");
   const appId = check(
     setting(env, "WECHAT_APPID"),
@@ -231,6 +258,11 @@ function parseConfig(env: Env): WeChatConfig {
     }
   }
   const messageMode = parseMessageMode(env, encodingAESKey);
+  const listed = parseAccountList(accountList, appId);
+  if (!listed.ok) throw new ConfigError(listed.reason);
+  if (token === undefined && listed.accounts.length === 0) {
+    throw new ConfigError("WECHAT_TOKEN is not set");
+  }
   const apiBaseSetting = setting(env, "WECHAT_API_BASE");
   const mpBaseSetting = setting(env, "WECHAT_MP_BASE");
   const apiBase = apiBaseSetting
@@ -287,8 +319,8 @@ function parseConfig(env: Env): WeChatConfig {
     "MP_VERIFY",
     "the letters and digits of MP_verify_<code>.txt",
   );
-  return {
-    token,
+  const config: WeChatConfig = {
+    ...(token ? { token } : {}),
     ...(appId ? { appId } : {}),
     ...(appSecret ? { appSecret } : {}),
     ...(encodingAESKey ? { encodingAESKey } : {}),
@@ -296,6 +328,8 @@ function parseConfig(env: Env): WeChatConfig {
       ? { encodingAESKeyPrevious }
       : {}),
     messageMode,
+    accountSource: "single",
+    accounts: new Map(),
     apiBase,
     mpBase: mpBaseSetting ? parseBaseUrl(mpBaseSetting, "WECHAT_MP_BASE") : DEFAULT_MP_BASE,
     ...parseAdminKeys(env),
@@ -328,6 +362,28 @@ function parseConfig(env: Env): WeChatConfig {
     ...(sessionSecret ? { sessionSecret } : {}),
     ...(mpVerify ? { mpVerify } : {}),
   };
+  if (listed.accounts.length > 0) {
+    config.accounts = new Map(
+      listed.accounts.map((account) => [account.appId, listedView(config, account)]),
+    );
+  }
+  return config;
+}
+
+/**
+ * A listed account's view: its own account fields over the Worker-wide settings, and none of the
+ * single account's (a view built this way cannot fall back on another account's key or secret).
+ */
+function listedView(config: WeChatConfig, account: ListedAccount): AccountView {
+  const {
+    token: _token,
+    appId: _appId,
+    appSecret: _appSecret,
+    encodingAESKey: _key,
+    encodingAESKeyPrevious: _previous,
+    ...shared
+  } = config;
+  return { ...shared, ...account, accountSource: "listed", accounts: new Map() };
 }
 
 // The env object is stable for an isolate's life; validating once keeps the hot path lean.
@@ -351,11 +407,43 @@ export function loadConfig(env: Env): ConfigResult {
 export type AccountConfig = WeChatConfig & { appId: string; appSecret: string };
 
 /**
- * Why `config` cannot call WeChat's API: the first of WECHAT_APPID and WECHAT_APPSECRET that is
- * not set, or undefined when both are (src/http/require-account.ts answers it).
+ * Why `config` (an account's view) cannot call WeChat's API: the first of WECHAT_APPID and
+ * WECHAT_APPSECRET that is not set, or undefined when both are (src/http/require-account.ts
+ * answers it). A listed account is named by its appid, which its caller already gave.
  */
 export function missingAccountSetting(config: WeChatConfig): string | undefined {
+  if (config.accountSource === "listed") {
+    return config.appSecret === undefined
+      ? `WECHAT_ACCOUNTS: the account ${config.appId} has no appsecret`
+      : undefined;
+  }
   if (config.appId === undefined) return "WECHAT_APPID is not set";
   if (config.appSecret === undefined) return "WECHAT_APPSECRET is not set";
   return undefined;
+}
+
+/**
+ * The configured account with this appid, as its view: the single account when `appid` is
+ * WECHAT_APPID, else the WECHAT_ACCOUNTS entry; undefined for any other appid. Synchronous and
+ * cheap (a map lookup): the callback asks it for every push to `/wechat/<appid>`.
+ */
+export function configuredAccount(config: WeChatConfig, appid: string): WeChatConfig | undefined {
+  if (config.accountSource === "single" && appid === config.appId) return config;
+  return config.accounts.get(appid);
+}
+
+export type DefaultAccount = { ok: true; config: WeChatConfig } | { ok: false; reason: string };
+
+/**
+ * The account a request means when it names none: the single account when its variables are set
+ * or nothing is listed (exactly as before WECHAT_ACCOUNTS), else the one listed account; with
+ * several listed and no single WECHAT_APPID the request must name one.
+ */
+export function defaultAccount(config: WeChatConfig): DefaultAccount {
+  if (config.accounts.size === 0 || config.appId !== undefined) return { ok: true, config };
+  if (config.accounts.size === 1) {
+    const [only] = config.accounts.values();
+    return { ok: true, config: only! };
+  }
+  return { ok: false, reason: "several accounts are configured: add ?appid=" };
 }

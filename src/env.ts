@@ -9,7 +9,10 @@
  * `tokenAuthority` in src/token/authority-client.ts). The library declares no globals.
  */
 export interface WeChatEdgeVars {
-  /** 令牌 Token from the MP console: 3–32 letters and digits. Required. */
+  /**
+   * 令牌 Token from the MP console: 3–32 letters and digits. Required, unless WECHAT_ACCOUNTS
+   * lists the accounts (then it configures an optional single account at `/wechat`).
+   */
   WECHAT_TOKEN?: string;
   /** AppID: `wx` + 16 hex digits. */
   WECHAT_APPID?: string;
@@ -24,6 +27,14 @@ export interface WeChatEdgeVars {
    * set (plaintext pushes refused), plaintext otherwise.
    */
   WECHAT_MESSAGE_MODE?: string;
+  /**
+   * Several 公众号 in one Worker (a secret): a JSON list of
+   * `{ "appid", "token", "appsecret"?, "encodingAESKey"?, "encodingAESKeyPrevious"?, "mode"? }`,
+   * each field under the rule of its single-account variable (`mode` as WECHAT_MESSAGE_MODE).
+   * Each account's callback is `/wechat/<appid>`; admin and visitor endpoints take `?appid=`.
+   * A malformed list answers 503 naming the entry and field. See docs/many-accounts.md.
+   */
+  WECHAT_ACCOUNTS?: string;
   /** Base URL of WeChat's API (or a fake, or a fixed-IP proxy). Default https://api.weixin.qq.com. */
   WECHAT_API_BASE?: string;
   /** Base URL of showqrcode's host (the image in /qr answers). Default https://mp.weixin.qq.com. */

@@ -15,8 +15,9 @@
  *   and the token watchdog (a Cron Trigger);
  * - `/qr`: `QR_TICKET_ISSUER`, `QR_SCAN_STATS` (Durable Objects), `QR_RATE_LIMITER` (ratelimits);
  * - `/admin`: `QR_SCAN_STATS` as well (the stats report lives under /qr/stats, behind the key).
- * Variables: WECHAT_TOKEN (required), WECHAT_APPID, WECHAT_APPSECRET, WECHAT_ENCODING_AES_KEY,
- * ADMIN_KEY and the rest in docs/configuration.md.
+ * Variables: WECHAT_TOKEN (required unless WECHAT_ACCOUNTS lists the accounts), WECHAT_APPID,
+ * WECHAT_APPSECRET, WECHAT_ENCODING_AES_KEY, WECHAT_ACCOUNTS, ADMIN_KEY and the rest in
+ * docs/configuration.md.
  */
 import {
   createApp,
@@ -59,7 +60,8 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
       // skip the router (the same handler is mounted in the app for everything else that
       // composes it). Config and error handling are the app's own.
       const path = pathOf(request.url);
-      if (path !== "/wechat" && path !== "/wechat/") return app.fetch(request, env, ctx);
+      const appid = callbackAppid(path);
+      if (appid === NOT_CALLBACK) return app.fetch(request, env, ctx);
       const loaded = loadConfig(env);
       if (!loaded.ok) return invalidConfigResponse(loaded.reason);
       const missing = missingBinding(
@@ -68,7 +70,7 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
       );
       if (missing) return missingBindingResponse(missing);
       try {
-        return await callback(request, env, ctx, loaded.config);
+        return await callback(request, env, ctx, loaded.config, appid);
       } catch (error) {
         return internalErrorResponse(request.url, error);
       }
@@ -79,6 +81,22 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
       ctx.waitUntil(runTokenWatchdog(env, controller.cron));
     },
   } satisfies ExportedHandler<E>;
+}
+
+const NOT_CALLBACK = null;
+
+/**
+ * For a callback path, the appid it names (`/wechat/<appid>`, a trailing slash allowed) or
+ * undefined (`/wechat`, the single account); NOT_CALLBACK for every other path, and for deeper
+ * paths under /wechat/, which the app answers 404.
+ */
+function callbackAppid(path: string): string | undefined | typeof NOT_CALLBACK {
+  if (!path.startsWith("/wechat")) return NOT_CALLBACK;
+  if (path.length === 7 || path === "/wechat/") return undefined;
+  if (path.charCodeAt(7) !== 47 /* "/" */) return NOT_CALLBACK;
+  const end = path.endsWith("/") ? path.length - 1 : path.length;
+  const appid = path.slice(8, end);
+  return appid.includes("/") ? NOT_CALLBACK : appid;
 }
 
 /** The path of a request's URL (the runtime hands it over normalised, without a fragment). */

@@ -10,8 +10,15 @@ import type { WeChatApiClient } from "../wechat/api/client";
 export interface BotContext<E extends WeChatEdgeEnv = WeChatEdgeEnv> {
   /** The Worker's bindings and variables. */
   env: E;
-  /** The account the push was sent to. */
-  account: { appId: string | undefined };
+  /**
+   * The account the push was sent to (`/wechat` or `/wechat/<appid>`): its appid, in WeChat's
+   * spelling; undefined only for a single account configured without WECHAT_APPID.
+   */
+  account: {
+    appid: string | undefined;
+    /** @deprecated The same value as `appid`; kept for bots written before several accounts. */
+    appId: string | undefined;
+  };
   /** WeChat's API with the account's access_token (from the token authority) injected. */
   api: WeChatApiClient;
   /**

@@ -42,8 +42,13 @@ export interface AnswerOptions {
   /** When the request arrived (ms since epoch): the budget counts from here. */
   arrivedAt: number;
   budgetMs: number;
-  /** Where pushes are deduplicated; undefined when deduplication is off. */
-  dedupe: { env: Pick<Env, "PUSH_LEDGER">; memory?: IsolateMemory } | undefined;
+  /**
+   * Where pushes are deduplicated; undefined when deduplication is off. `partition` is the
+   * account's (its appid; undefined for the single account).
+   */
+  dedupe:
+    | { env: Pick<Env, "PUSH_LEDGER">; memory?: IsolateMemory; partition?: string | undefined }
+    | undefined;
   send: SendCustomMessage;
   /** Default: never hold, customer service for late replies (WECHAT_SLOW_REPLY=customer-service). */
   slow?: SlowReplyPolicy;
@@ -88,6 +93,7 @@ export async function answerPush(
         remaining(),
         options.dedupe.memory,
         hold,
+        options.dedupe.partition,
       )
     : { run: true as const, kept: [], ticket: undefined };
   if (!admission.run) {

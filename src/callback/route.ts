@@ -1,5 +1,8 @@
 /**
- * `/wechat`: the URL configured as the account's 服务器地址(URL).
+ * `/wechat`: the URL configured as the account's 服务器地址(URL); `/wechat/<appid>` for each
+ * account of WECHAT_ACCOUNTS (and any the account resolver knows, src/accounts). The account
+ * decides everything a push is checked and answered with: token, key, mode, ledger partition,
+ * token authority. An appid no account has is answered 404 before anything else is read.
  *
  * GET answers WeChat's URL verification with the plain echostr (in every encryption mode).
  * POST opens the push (mode, signature, replay window, decryption), runs the bot, and seals the
@@ -9,8 +12,9 @@
  * keep failing is answered 429 before any check (src/http/failure-limit.ts).
  *
  * A plain function of the request, so that the Worker can reach it without the router: every
- * push pays for this path, and WeChat only ever calls this one URL (src/worker.ts).
+ * push pays for this path, and WeChat only ever calls these URLs (src/worker.ts).
  */
+import type { Context } from "hono";
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import type { BotContext } from "../bot/context";
@@ -25,7 +29,8 @@ import { checkSignatureUse, ledgerUnavailable, type SignedRequestKind } from "..
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush, HELD } from "./answer-push";
 import { holdTimes, slowReplyPolicy } from "./slow-reply";
-import type { WeChatConfig } from "../config";
+import { configuredAccount, type AccountSource, type WeChatConfig } from "../config";
+import { resolveUnlistedAccount } from "../accounts";
 import type { Env } from "../env";
 import { conversationFor } from "../conversation";
 import type { InboundMessage } from "../wechat/message";
@@ -49,7 +54,7 @@ const PLAIN_HEADERS = new Headers({
 });
 const XML_HEADERS = new Headers({ "content-type": "application/xml; charset=utf-8" });
 
-function plain(text: string, status: 200 | 400 | 401 | 413 | 503 = 200) {
+function plain(text: string, status: 200 | 400 | 401 | 404 | 413 | 503 = 200) {
   return new Response(text, { status, headers: PLAIN_HEADERS });
 }
 
@@ -74,6 +79,22 @@ async function refuse(failure: PushFailure, request: Request, env: Env): Promise
     if (retryAfter > 0) return tooManyFailures(retryAfter);
   }
   return plain(failure.reason, STATUS[failure.kind]);
+}
+
+const UNKNOWN_ACCOUNT = "no account with this appid is configured here";
+const NO_SINGLE_ACCOUNT = "WECHAT_TOKEN is not set: each account's callback is /wechat/<appid>";
+const APPID = /^wx[0-9a-f]{16}$/;
+
+/** An account's view as the callback needs it: its token is set. */
+type CallbackAccount = WeChatConfig & { token: string };
+
+/**
+ * Where an account's replay guard, claims and kept replies live: the single account keeps the
+ * ledger's original names (unchanged for existing deployments); every other account has its own
+ * partition, named by its appid, so two accounts' pushes never meet.
+ */
+function ledgerPartition(config: { accountSource: AccountSource; appId?: string | undefined }) {
+  return config.accountSource === "single" ? undefined : config.appId;
 }
 
 const HELD_REASON = "held: the reply goes to WeChat's next delivery of this push";
@@ -101,6 +122,7 @@ async function signatureReused(
     content,
     config.timestampToleranceSeconds,
     (promise) => ctx.waitUntil(promise),
+    ledgerPartition(config),
   ).catch((error: unknown) => ledgerUnavailable(error, "replay-guard") ?? ("fresh" as const));
   if (use !== "conflict") return false;
   log.warn("request.rejected", { reason: "replayed signature", kind });
@@ -110,24 +132,64 @@ async function signatureReused(
 /**
  * Runs for every push that was opened and passed the replay guard, just before its handler, off
  * the reply's path: features that watch the traffic (QR scan attribution) plug in here instead
- * of being wired into the callback. Returns the work to wait for, or nothing when the push is
- * not its business (most pushes are nobody's); a failure is logged, never answered.
+ * of being wired into the callback. `account` is the view of the account the push was sent to
+ * (keep whatever is recorded under its appid). Returns the work to wait for, or nothing when the
+ * push is not its business (most pushes are nobody's); a failure is logged, never answered.
  */
-export type PushHook = (message: InboundMessage, env: Env) => Promise<void> | undefined;
+export type PushHook = (
+  message: InboundMessage,
+  env: Env,
+  account: WeChatConfig,
+) => Promise<void> | undefined;
 
-/** Answers one request to the callback URL; `config` is the Worker's, already validated. */
+/**
+ * Answers one request to the callback URL; `config` is the Worker's, already validated. Without
+ * `appid` the request is for `/wechat` (the single account); with it, for `/wechat/<appid>`.
+ */
 export type CallbackHandler = (
   request: Request,
   env: Env,
   ctx: ExecutionContext,
   config: WeChatConfig,
+  appid?: string,
 ) => Promise<Response>;
 
 export function callbackHandler(
   bot: WeChatRouter<BotContext>,
   hooks: readonly PushHook[] = [],
 ): CallbackHandler {
-  return (request, env, ctx, config) => {
+  const answer = accountCallback(bot, hooks);
+  return (request, env, ctx, config, appid) => {
+    if (appid === undefined) {
+      if (config.token === undefined) return Promise.resolve(plain(NO_SINGLE_ACCOUNT, 503));
+      return answer(request, env, ctx, config as CallbackAccount);
+    }
+    // Only a well-formed appid is looked up: junk never reaches the resolver.
+    if (!APPID.test(appid)) return Promise.resolve(plain(UNKNOWN_ACCOUNT, 404));
+    const account = configuredAccount(config, appid);
+    if (account) {
+      // The single account also answers at /wechat/<its appid>, with the same ledger partition.
+      if (account.token === undefined) return Promise.resolve(plain(NO_SINGLE_ACCOUNT, 503));
+      return answer(request, env, ctx, account as CallbackAccount);
+    }
+    return resolveUnlistedAccount(env, config, appid).then(
+      (resolved) => (resolved ? answer(request, env, ctx, resolved) : plain(UNKNOWN_ACCOUNT, 404)),
+      (error: unknown) => {
+        log.error("account.resolve_failed", { error: describeError(error) });
+        return plain("this account cannot be looked up right now; try again later", 503);
+      },
+    );
+  };
+}
+
+/** The callback of one account, already chosen. */
+function accountCallback(bot: WeChatRouter<BotContext>, hooks: readonly PushHook[]) {
+  return (
+    request: Request,
+    env: Env,
+    ctx: ExecutionContext,
+    config: CallbackAccount,
+  ): Promise<Response> => {
     if (request.method !== "POST" && request.method !== "GET" && request.method !== "HEAD") {
       return Promise.resolve(
         new Response("method not allowed", {
@@ -148,20 +210,29 @@ export function callbackHandler(
   };
 }
 
-/** The callback as a Hono sub-app, for apps that mount it themselves. */
+/** The callback as a Hono sub-app (`/` and `/:appid`), for apps that mount it themselves. */
 export function callbackRoutes(bot: WeChatRouter<BotContext>, hooks: readonly PushHook[] = []) {
   const handle = callbackHandler(bot, hooks);
   // Hono's ExecutionContext type is its own subset of the runtime's; the object is the same.
-  return new Hono<AppEnv>().all("/", (c) =>
-    handle(c.req.raw, c.env, c.executionCtx as ExecutionContext, c.var.config),
-  );
+  const forAccount = (c: Context<AppEnv>) =>
+    handle(
+      c.req.raw,
+      c.env,
+      c.executionCtx as ExecutionContext,
+      c.var.config,
+      c.req.param("appid"),
+    );
+  return new Hono<AppEnv>()
+    .all("/", (c) => handle(c.req.raw, c.env, c.executionCtx as ExecutionContext, c.var.config))
+    .all("/:appid", forAccount)
+    .all("/:appid/", forAccount);
 }
 
 async function answerUrlCheck(
   request: Request,
   env: Env,
   ctx: ExecutionContext,
-  config: WeChatConfig,
+  config: CallbackAccount,
 ) {
   const query: CallbackQuery = readPushQuery(request.url);
   if (query.echostr === undefined) return plain("missing echostr", 400);
@@ -180,7 +251,7 @@ async function answerPushRequest(
   request: Request,
   env: Env,
   ctx: ExecutionContext,
-  config: WeChatConfig,
+  config: CallbackAccount,
 ): Promise<Response> {
   const arrivedAt = Date.now();
   const query = readPushQuery(request.url);
@@ -202,7 +273,7 @@ async function answerPushRequest(
   const kind = push.mode === "plaintext" ? "plaintext-push" : "encrypted-push";
   if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
   for (const hook of hooks) {
-    const work = hook(push.message, env);
+    const work = hook(push.message, env, config);
     if (work)
       ctx.waitUntil(
         work.catch((error: unknown) =>
@@ -215,7 +286,7 @@ async function answerPushRequest(
   let conversation: BotContext["conversation"] | undefined;
   const context: BotContext = {
     env,
-    account: { appId: config.appId },
+    account: { appid: config.appId, appId: config.appId },
     get api() {
       return (api ??= createApiClient(env, config));
     },
@@ -232,7 +303,7 @@ async function answerPushRequest(
   const replyXml = await answerPush(bot, push, context, {
     arrivedAt,
     budgetMs: config.replyBudgetMs,
-    dedupe: config.dedupe ? { env } : undefined,
+    dedupe: config.dedupe ? { env, partition: ledgerPartition(config) } : undefined,
     send: (message) => sendCustomMessage(context.api, message),
     slow: slowReplyPolicy(env, config, context.waitUntil),
   });

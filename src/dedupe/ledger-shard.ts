@@ -57,10 +57,15 @@ export function keptLedger(env: Pick<Env, "PUSH_LEDGER">) {
 }
 
 /**
- * The instance that remembers which body each (timestamp, nonce) pair carried. One instance, so
- * that an isolate's checks go out together (replay-guard.ts batches them): in a batch, a check
- * costs the instance one lookup and one row, not a call.
+ * The instance that remembers which body each (timestamp, nonce) pair carried. One instance per
+ * account, so that an isolate's checks go out together (replay-guard.ts batches them): in a batch,
+ * a check costs the instance one lookup and one row, not a call. The single account keeps the
+ * original name; every other account has its own instance, named by its appid (`partition`), so
+ * that two accounts' identical (timestamp, nonce) pairs never meet.
  */
-export function signatureLedger(env: Pick<Env, "PUSH_LEDGER">) {
-  return ledgerNamed(env, "ledger:signatures");
+export function signatureLedger(env: Pick<Env, "PUSH_LEDGER">, partition?: string) {
+  return ledgerNamed(
+    env,
+    partition === undefined ? "ledger:signatures" : `ledger:signatures:${partition}`,
+  );
 }

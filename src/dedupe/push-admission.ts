@@ -13,6 +13,10 @@
  * delayed on the way) and pushes from followers owed a kept reply (the claim decides who takes
  * it). A copy of a push that arrives while this isolate still handles it waits for it here.
  * The 3-second window allows this isolate's clock to be up to 2 s behind WeChat's.
+ *
+ * Accounts other than the single one pass their appid as `partition`: it prefixes the push's key
+ * and the follower's id in every claim, record and kept reply, so two accounts' pushes never
+ * meet, even with equal MsgIds or openids.
  */
 import type { Env } from "../env";
 import { log } from "../log";
@@ -51,8 +55,12 @@ export async function admitPush(
   waitMs: number,
   memory: IsolateMemory = isolateMemory(env),
   hold?: () => Promise<HoldOptions | undefined>,
+  partition?: string,
 ): Promise<Admission> {
-  const openid = message.fromUserName;
+  // The follower's id in the ledger (claims shard, kept replies), within the account's partition.
+  const openid =
+    partition === undefined ? message.fromUserName : `${partition}:${message.fromUserName}`;
+  if (partition !== undefined) key = `${partition}:${key}`;
   const owed = (await memory.owedFollowers(env, Date.now())).has(openid);
   const now = Date.now();
   const here = memory.recent(key, now);

@@ -29,7 +29,8 @@ export type SignedRequestKind = "url-check" | "plaintext-push" | "encrypted-push
 /**
  * Records one use of a (timestamp, nonce) pair: "fresh" the first time, "retry" for the same
  * request again, "conflict" for anything else under the same pair. `content` is what the
- * request carried: the body of a push, the echostr of a URL check.
+ * request carried: the body of a push, the echostr of a URL check. `partition` is the account's
+ * (its appid; undefined for the single account): each account's pairs are its own.
  */
 export async function checkSignatureUse(
   env: Pick<Env, "PUSH_LEDGER">,
@@ -38,12 +39,13 @@ export async function checkSignatureUse(
   content: string,
   toleranceSeconds: number,
   waitUntil: (promise: Promise<unknown>) => void,
+  partition?: string,
 ): Promise<SignatureCheck> {
   // The kind is part of what is fingerprinted: the same bytes under another kind conflict too.
   const fingerprint = toHex(await crypto.subtle.digest("SHA-256", utf8(`${kind}\n${content}`)));
   // Kept until the timestamp itself leaves the window: after that the request is refused anyway.
   const expiresAt = (Number(pair.timestamp) + toleranceSeconds + 60) * 1000;
-  return batcherFor(env).check(
+  return batcherFor(env, partition).check(
     env,
     { timestamp: pair.timestamp, nonce: pair.nonce, fingerprint, expiresAt },
     waitUntil,
@@ -59,6 +61,8 @@ interface PendingCheck {
 class SignatureBatcher {
   #queue: PendingCheck[] = [];
   #sending = false;
+
+  constructor(readonly partition: string | undefined) {}
 
   async check(
     env: Pick<Env, "PUSH_LEDGER">,
@@ -94,7 +98,9 @@ class SignatureBatcher {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, MAX_BATCH);
         try {
-          const results = await signatureLedger(env).checkSignatures(batch.map((p) => p.claim));
+          const results = await signatureLedger(env, this.partition).checkSignatures(
+            batch.map((p) => p.claim),
+          );
           batch.forEach((pending, i) => pending.resolve(results[i]!));
         } catch (error) {
           for (const pending of batch) pending.reject(error);
@@ -106,14 +112,26 @@ class SignatureBatcher {
   }
 }
 
-const batchers = new WeakMap<object, SignatureBatcher>();
+/** Per ledger namespace: the single account's batcher, and one per other account's partition. */
+interface NamespaceBatchers {
+  single: SignatureBatcher;
+  partitions: Map<string, SignatureBatcher>;
+}
 
-/** This isolate's batcher for the ledger namespace `env.PUSH_LEDGER`. */
-function batcherFor(env: Pick<Env, "PUSH_LEDGER">): SignatureBatcher {
-  let batcher = batchers.get(env.PUSH_LEDGER);
+const batchers = new WeakMap<object, NamespaceBatchers>();
+
+/** This isolate's batcher for the ledger namespace `env.PUSH_LEDGER` and the account's partition. */
+function batcherFor(env: Pick<Env, "PUSH_LEDGER">, partition: string | undefined) {
+  let known = batchers.get(env.PUSH_LEDGER);
+  if (!known) {
+    known = { single: new SignatureBatcher(undefined), partitions: new Map() };
+    batchers.set(env.PUSH_LEDGER, known);
+  }
+  if (partition === undefined) return known.single;
+  let batcher = known.partitions.get(partition);
   if (!batcher) {
-    batcher = new SignatureBatcher();
-    batchers.set(env.PUSH_LEDGER, batcher);
+    batcher = new SignatureBatcher(partition);
+    known.partitions.set(partition, batcher);
   }
   return batcher;
 }

@@ -7,7 +7,7 @@
  * after the push is opened, so it never delays or fails WeChat's answer: every failure here is
  * logged and swallowed.
  */
-import { loadConfig, type WeChatConfig } from "../config";
+import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import type { InboundMessage } from "../wechat/message";
@@ -36,13 +36,16 @@ function countsForQrStats(message: InboundMessage): boolean {
 }
 
 /**
- * The callback's push hook for /qr/stats: records scans, follows from a scene and unfollows,
- * and leaves every other push alone.
+ * The callback's push hook for /qr/stats: records scans, follows from a scene and unfollows in
+ * the stats of the account the push was sent to, and leaves every other push alone.
  */
-export function qrAttributionHook(message: InboundMessage, env: Env): Promise<void> | undefined {
+export function qrAttributionHook(
+  message: InboundMessage,
+  env: Env,
+  account: WeChatConfig,
+): Promise<void> | undefined {
   if (!countsForQrStats(message)) return undefined;
-  const loaded = loadConfig(env);
-  return loaded.ok ? recordQrAttribution(env, loaded.config, message) : undefined;
+  return recordQrAttribution(env, account, message);
 }
 
 /** Records `message` when it is a scan, a follow from a scene, or an unfollow. Never throws. */
@@ -56,8 +59,9 @@ async function recordQrAttribution(
     if (!scan) return;
     // The stats object is per appid; without one there is no account to count for.
     const stats = env.QR_SCAN_STATS;
-    if (!config.appId || !stats) return;
-    const follower = await followerKey(config, message.fromUserName);
+    if (!config.appId || config.token === undefined || !stats) return;
+    const secrets = { appSecret: config.appSecret, token: config.token };
+    const follower = await followerKey(secrets, message.fromUserName);
     const at = Math.min(message.createTime * 1000, Date.now());
     // WeChat's rule for deduplicating events: FromUserName + CreateTime (plus the event and key).
     const pushKey = `${follower}:${message.createTime}:${scan.kind}:${scan.scene ?? ""}`;

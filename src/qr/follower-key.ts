@@ -40,7 +40,10 @@ function followerHashKey(secret: string): Promise<CryptoKey> {
 }
 
 /** 128 bits of HMAC-SHA256(derived key, openid), as hex. */
-export async function followerKey(config: WeChatConfig, openid: string): Promise<string> {
+export async function followerKey(
+  config: Pick<WeChatConfig, "appSecret"> & { token: string },
+  openid: string,
+): Promise<string> {
   const key = await followerHashKey(config.appSecret ?? config.token);
   const mac = await crypto.subtle.sign("HMAC", key, utf8(openid));
   return toHex(new Uint8Array(mac).subarray(0, 16));

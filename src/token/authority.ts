@@ -18,7 +18,7 @@
  * - Compare-and-expire: a token WeChat rejected is dropped only if it is still the current one.
  */
 import { DurableObject } from "cloudflare:workers";
-import { loadConfig, type WeChatConfig } from "../config";
+import { configuredAccount, loadConfig, missingAccountSetting, type WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { WeChatApiClient } from "../wechat/api/client";
@@ -435,13 +435,22 @@ export class TokenAuthority extends DurableObject<Env> {
     return this.#states.get(kind) ?? emptyState();
   }
 
+  /**
+   * This object's account: the one whose appid is the object's name (`tokenAuthority` names it;
+   * the runtime hands the name back as ctx.id.name, in alarms too), so each account's secret
+   * stays with its own authority. An object reached without a name serves the single account,
+   * as every object did before WECHAT_ACCOUNTS.
+   */
   #settings(): Settings {
     const loaded = loadConfig(this.env);
     if (!loaded.ok) return { ok: false, reason: loaded.reason };
-    const { appId, appSecret } = loaded.config;
-    if (!appId) return { ok: false, reason: "WECHAT_APPID is not set" };
-    if (!appSecret) return { ok: false, reason: "WECHAT_APPSECRET is not set" };
-    return { ok: true, config: loaded.config, account: { appId, appSecret } };
+    const name = this.ctx.id.name;
+    const config = name === undefined ? loaded.config : configuredAccount(loaded.config, name);
+    if (!config) return { ok: false, reason: "no account with this appid is configured here" };
+    const missing = missingAccountSetting(config);
+    if (missing !== undefined) return { ok: false, reason: missing };
+    const { appId, appSecret } = config as { appId: string; appSecret: string };
+    return { ok: true, config, account: { appId, appSecret } };
   }
 
   /** Bounds a caller's wait: a refresh in flight may outlast it, the caller does not. */

@@ -29,7 +29,7 @@ function harness() {
   const sent: CustomMessage[] = [];
   const context = {
     env,
-    account: { appId: undefined },
+    account: { appid: undefined, appId: undefined },
     conversation: undefined as unknown as BotContext["conversation"],
     // answerPush reaches WeChat only through options.send; a handler touching the API is a bug here.
     api: undefined as unknown as BotContext["api"],

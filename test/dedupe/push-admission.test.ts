@@ -43,7 +43,7 @@ function isolate(sent: CustomMessage[], send?: AnswerOptions["send"]) {
   const pending: Promise<unknown>[] = [];
   const context = {
     env,
-    account: { appId: undefined },
+    account: { appid: undefined, appId: undefined },
     conversation: undefined as unknown as BotContext["conversation"],
     api: undefined as unknown as BotContext["api"],
     waitUntil: (p: Promise<unknown>) => void pending.push(p),
