@@ -8,6 +8,7 @@ import { Hono } from "hono/tiny";
 import type { AppEnv } from "./app-env";
 import {
   adminRoutes,
+  diagnoseAdminRoutes,
   followerAdminRoutes,
   menuAdminRoutes,
   platformAdminRoutes,
@@ -87,6 +88,7 @@ export function createApp(
     // Every /admin/* route, whoever adds it, sits behind the same Bearer ADMIN_KEY check.
     app.use("/admin/*", requireBindings(SURFACE_BINDINGS.admin), adminAuth());
     app.route("/admin", adminRoutes());
+    app.route("/admin", diagnoseAdminRoutes());
     app.route("/admin", platformAdminRoutes());
     app.route("/admin", publishingAdminRoutes());
     app.route("/admin", followerAdminRoutes());

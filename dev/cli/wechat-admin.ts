@@ -12,6 +12,8 @@
  *   npm run media -- upload photo.jpg --type image [--permanent] [--title T --introduction I] --url …
  *
  * ADMIN_KEY comes from the environment, else from .dev.vars; the URL from --url, else WORKER_URL.
+ * With several accounts (WECHAT_ACCOUNTS), `--appid wx…` names the one each call is for; without
+ * it the Worker means its single account.
  * Runs on Node 24 directly (type stripping), so it imports with `.ts` extensions.
  */
 import { readFile } from "node:fs/promises";
@@ -73,16 +75,28 @@ async function readJson(file: string | undefined): Promise<unknown> {
   }
 }
 
+/** `--appid`: the account the call is for (passed on as ?appid=). */
+function accountAppid(args: string[]): string | undefined {
+  const appid = option(args, "appid");
+  if (appid !== undefined && !/^wx[0-9a-f]{16}$/.test(appid))
+    throw new UsageError("--appid must be wx followed by 16 lowercase hex digits");
+  return appid;
+}
+
 async function call(args: string[], method: string, path: string, body?: BodyInit, json = true) {
   const base = workerUrl(args);
+  const appid = accountAppid(args);
   const headers: Record<string, string> = { authorization: `Bearer ${await adminKey()}` };
   if (body !== undefined && json) headers["content-type"] = "application/json";
-  const response = await fetch(`${base}/admin${path}`, { method, headers, body });
+  const query = appid === undefined ? "" : `${path.includes("?") ? "&" : "?"}appid=${appid}`;
+  const response = await fetch(`${base}/admin${path}${query}`, { method, headers, body });
   const text = await response.text();
   if (!response.ok) {
     const hint =
       response.status === 404
-        ? " (is ADMIN_KEY set on the Worker?)"
+        ? appid === undefined
+          ? " (is ADMIN_KEY set on the Worker?)"
+          : " (is ADMIN_KEY set on the Worker, and the account in its WECHAT_ACCOUNTS?)"
         : response.status === 401
           ? " (wrong ADMIN_KEY)"
           : "";

@@ -3,4 +3,5 @@ export { followerAdminRoutes } from "./follower-routes";
 export { menuAdminRoutes } from "./menu-routes";
 export { platformAdminRoutes } from "./platform-routes";
 export { publishingAdminRoutes } from "./publishing-routes";
+export { diagnoseAdminRoutes } from "./diagnose-routes";
 export { adminRoutes } from "./routes";

@@ -3,10 +3,12 @@
  *
  * `from` and `to` take a date (2026-03-01, UTC), an ISO date-time, or Unix seconds; a bare date
  * in `to` includes that whole day. Default: the last 30 days. Counts are kept per UTC hour, so
- * the range is widened to whole hours. `scene` narrows the answer to one scene.
+ * the range is widened to whole hours. `scene` narrows the answer to one scene; `appid` picks
+ * the account (src/http/require-account.ts).
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
+import { requireAccount } from "../http/require-account";
 import { qrScanStats } from "./attribution";
 import { RETENTION_DAYS } from "./scan-stats";
 
@@ -33,8 +35,9 @@ function readInstant(name: string, text: string, endOfDay: boolean): Instant {
 }
 
 export async function qrStatsHandler(c: Context<AppEnv>) {
-  const config = c.var.config;
-  if (!config.appId) return c.json({ error: "WECHAT_APPID is not set" }, 503);
+  const account = requireAccount(c);
+  if (!account.ok) return account.response;
+  const { config } = account;
   const fromText = c.req.query("from");
   const toText = c.req.query("to");
   const scene = c.req.query("scene");

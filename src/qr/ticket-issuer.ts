@@ -23,7 +23,7 @@
  * (for 40164 it names the egress IP) appears in them; the errmsg goes to the log.
  */
 import { DurableObject } from "cloudflare:workers";
-import { loadConfig, type WeChatConfig } from "../config";
+import { configuredAccount, loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import { createApiClient } from "../token";
@@ -119,10 +119,27 @@ export class QrTicketIssuer extends DurableObject<Env> {
     }
   }
 
-  async #create(spec: QrCodeSpec, options: QrIssueOptions): Promise<QrIssueResult> {
+  /**
+   * The account this issuer creates tickets for: the appid its name starts with
+   * (`qrTicketIssuerName`; the runtime hands the name back as ctx.id.name). An issuer reached
+   * without a name works for the single account, as every issuer did before WECHAT_ACCOUNTS.
+   */
+  #account(): { ok: true; config: WeChatConfig } | { ok: false; reason: string } {
     const loaded = loadConfig(this.env);
-    if (!loaded.ok) return { ok: false, failure: { status: 503, body: { error: loaded.reason } } };
-    const { config } = loaded;
+    if (!loaded.ok) return loaded;
+    const name = this.ctx.id.name;
+    if (name === undefined) return loaded;
+    const config = configuredAccount(loaded.config, name.slice(0, name.indexOf(":")));
+    return config
+      ? { ok: true, config }
+      : { ok: false, reason: "no account with this appid is configured here" };
+  }
+
+  async #create(spec: QrCodeSpec, options: QrIssueOptions): Promise<QrIssueResult> {
+    const account = this.#account();
+    if (!account.ok)
+      return { ok: false, failure: { status: 503, body: { error: account.reason } } };
+    const { config } = account;
     if (spec.kind === "permanent" || options.newScenesPerDay === undefined) {
       return this.#callCreate(spec, config);
     }
