@@ -2,11 +2,15 @@
  * The fake's endpoint table. Each area lives in its own file and adds one line here.
  */
 import { basicEndpoints } from "./basic.ts";
+import { draftEndpoints } from "./drafts.ts";
 import { mediaEndpoints } from "./media.ts";
 import { menuEndpoints } from "./menu.ts";
 import { messageEndpoints } from "./messages.ts";
 import { oauthEndpoints } from "./oauth.ts";
+import { publishEndpoints } from "./publish.ts";
 import { qrCodeEndpoints } from "./qrcode.ts";
+import { shortenEndpoints } from "./shorten.ts";
+import { tagEndpoints } from "./tags.ts";
 import { tokenEndpoints } from "./tokens.ts";
 import type { Endpoint } from "./types.ts";
 import { userEndpoints } from "./users.ts";
@@ -20,4 +24,8 @@ export const endpoints: Endpoint[] = [
   ...userEndpoints,
   ...mediaEndpoints,
   ...oauthEndpoints,
+  ...draftEndpoints,
+  ...publishEndpoints,
+  ...tagEndpoints,
+  ...shortenEndpoints,
 ];

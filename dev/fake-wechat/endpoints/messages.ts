@@ -5,7 +5,8 @@
  * - they need an active interaction grant for the openid (45015
  *   otherwise) with quota left (45047: 5 per 48 h after a message, 3 per minute after a click,
  *   follow or scan); unknown msgtype 40008; a news message with more than one article 45008;
- * - template/send answers a msgid beyond 2^53 as a bare JSON integer, as WeChat does;
+ * - template/send answers a msgid beyond 2^53 as a bare JSON integer, as WeChat does, and records
+ *   the message without the `first`/`remark`/colours WeChat has dropped since 2023;
  * - mass sends honour clientmsgid for 24 h: a repeat within a minute is 45066, later 45065 with
  *   the first send's msg_id; openid lists need 2..10000 entries.
  * Every accepted message is recorded in the outbox for the playground.
@@ -118,10 +119,32 @@ const templateSend: Endpoint = {
       }
     }
     const msgid = nextMsgId(context.fake);
-    recordSent(context.fake, { kind: "template", appid: context.appid, to: touser, body, msgid });
+    recordSent(context.fake, {
+      kind: "template",
+      appid: context.appid,
+      to: touser,
+      body: as2023Delivers(body),
+      msgid,
+    });
     return { errcode: 0, errmsg: "ok", msgid: bigId(msgid) } as Record<string, unknown>;
   },
 };
+
+/**
+ * The template message as WeChat delivers it since the 2023 rules: WeChat accepts a send with
+ * `first`/`remark` keywords, `color`s or `topcolor` (no errcode is documented for them) and drops
+ * them silently, so the fake accepts them too and records what the follower would see. Refusing
+ * them is our API module's job (template2023Problem), not WeChat's.
+ */
+function as2023Delivers(body: Record<string, unknown>): Record<string, unknown> {
+  const { topcolor: _topcolor, ...rest } = body;
+  const data: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(body.data as Record<string, { value: string }>)) {
+    if (key === "first" || key === "remark") continue;
+    data[key] = { value: field.value };
+  }
+  return { ...rest, data };
+}
 
 const MASS_TYPES = ["text", "image", "voice", "mpnews", "mpvideo", "wxcard"];
 const CLIENTMSGID_MEMORY_MS = 24 * 3_600_000;
