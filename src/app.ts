@@ -13,10 +13,12 @@ import {
   menuAdminRoutes,
   platformAdminRoutes,
   publishingAdminRoutes,
+  subscribeAdminRoutes,
 } from "./admin";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
 import { callbackRoutes, type PushHook } from "./callback";
+import { componentAdminRoutes, componentRoutes } from "./component";
 import { loadConfig } from "./config";
 import { domainVerificationRoutes } from "./domain-verification";
 import { healthRoutes } from "./health";
@@ -93,7 +95,12 @@ export function createApp(
     app.route("/admin", publishingAdminRoutes());
     app.route("/admin", followerAdminRoutes());
     app.route("/admin", menuAdminRoutes());
+    app.route("/admin", subscribeAdminRoutes());
   }
+
+  // The 第三方平台: 404 unless WECHAT_COMPONENT_APPID is set (docs/component.md).
+  app.route("/component", componentRoutes());
+  if (on("admin")) app.route("/admin", componentAdminRoutes());
 
   if (on("oauth")) {
     app.use("/oauth/*", requireBindings(SURFACE_BINDINGS.oauth));

@@ -9,9 +9,12 @@
  *                                              opens the customer-service window
  * POST /__fake/oauth-user {openid, nickname?, headimgurl?, unionid?}
  *                                            → who the authorize page signs in
+ * GET|POST /__fake/subscription              → a follower's subscription-notice acceptances
+ *                                              (endpoints/subscribe.ts)
  */
 import type { FakeWeChat } from "./fake.ts";
 import { jsonAnswer } from "./endpoints/types.ts";
+import { subscriptionControl } from "./endpoints/subscribe.ts";
 import {
   INTERACTION_ALLOWANCE,
   outboxSince,
@@ -34,6 +37,7 @@ export async function platformControl(
     const messages = outboxSince(fake, since);
     return jsonAnswer({ messages, last_seq: platformState(fake).seq });
   }
+  if (action === "subscription") return subscriptionControl(fake, request);
   if (request.method === "GET" && action === "account") {
     return jsonAnswer({ customer_service: platformState(fake).customerService });
   }

@@ -26,7 +26,7 @@ export interface Grant {
 export interface OutboxEntry {
   seq: number;
   at: number;
-  kind: "custom" | "typing" | "template" | "mass" | "preview";
+  kind: "custom" | "typing" | "template" | "mass" | "preview" | "subscribe";
   appid: string;
   /** One openid, a list, or "tag:<id>" / "all" for mass sends. */
   to: string | string[];

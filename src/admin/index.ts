@@ -5,3 +5,4 @@ export { platformAdminRoutes } from "./platform-routes";
 export { publishingAdminRoutes } from "./publishing-routes";
 export { diagnoseAdminRoutes } from "./diagnose-routes";
 export { adminRoutes } from "./routes";
+export { subscribeAdminRoutes } from "./subscribe-routes";

@@ -11,6 +11,7 @@ import { publishEndpoints } from "./publish.ts";
 import { qrCodeEndpoints } from "./qrcode.ts";
 import { shortenEndpoints } from "./shorten.ts";
 import { tagEndpoints } from "./tags.ts";
+import { subscribeEndpoints } from "./subscribe.ts";
 import { tokenEndpoints } from "./tokens.ts";
 import type { Endpoint } from "./types.ts";
 import { userEndpoints } from "./users.ts";
@@ -28,4 +29,5 @@ export const endpoints: Endpoint[] = [
   ...publishEndpoints,
   ...tagEndpoints,
   ...shortenEndpoints,
+  ...subscribeEndpoints,
 ];
