@@ -11,6 +11,8 @@ import { assistant, type AssistantEnv } from "./assistant";
 import { parrot } from "./parrot";
 
 export {
+  AuthorizerAuthority,
+  ComponentAuthority,
   ConversationMemory,
   PushLedger,
   QrScanStats,

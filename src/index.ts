@@ -31,4 +31,6 @@ export { TokenAuthority } from "./token/authority";
 export { QrTicketIssuer } from "./qr/ticket-issuer";
 export { QrScanStats } from "./qr/scan-stats";
 export { ConversationMemory } from "./conversation/conversation-memory";
+export { ComponentAuthority } from "./component/component-authority";
+export { AuthorizerAuthority } from "./component/authorizer-authority";
 export { ConversationValueError, type Conversation } from "./conversation/conversation";

@@ -1,0 +1,26 @@
+/**
+ * The 第三方平台 (open platform component) feature's public face (docs/component.md).
+ *
+ * Routes: `componentRoutes()` for /component (events, authorize, authorize-link, callback) and
+ * `componentAdminRoutes()` for /admin/component (mounted behind the admin key). The Durable
+ * Objects: `ComponentAuthority` (ticket, component_access_token, registry) and
+ * `AuthorizerAuthority` (one per authoriser: its authorizer_access_token).
+ *
+ * For the account view and `/wechat/<appid>`:
+ * - `findAuthorizer(env, appid)` → the authoriser's state (`{ appid, active, permissions, … }`)
+ *   or undefined;
+ * - `authorizerTokenSource(env, appid)` → an `AccessTokenSource` for `WeChatApiClient`;
+ * - `componentPushKeys(env)` → `{ componentAppId, token, encodingAESKey }`, with which
+ *   authorisers' pushes are verified, decrypted (receive-id: the component appid) and sealed.
+ */
+export { componentAdminRoutes } from "./admin-routes";
+export { AuthorizerAuthority, type AuthorizerView } from "./authorizer-authority";
+export {
+  authorizerTokenSource,
+  componentPushKeys,
+  findAuthorizer,
+  type ComponentPushKeys,
+} from "./authorizers";
+export { ComponentAuthority } from "./component-authority";
+export { componentRoutes } from "./routes";
+export { loadComponentSettings, type ComponentSettings } from "./settings";

@@ -1,0 +1,64 @@
+/**
+ * Registering and revoking an authoriser: the one place that writes both the registry
+ * (ComponentAuthority) and the authoriser's own AuthorizerAuthority, so they never disagree for
+ * long. Reached from the authorisation callback and from the authorized, updateauthorized and
+ * unauthorized pushes (either may arrive first; both are idempotent).
+ */
+import type { Env } from "../env";
+import { log } from "../log";
+import type { AuthorizerView } from "./authorizer-authority";
+import { authorizerAuthority } from "./authorizer-stub";
+import { queryAuth } from "./component-api";
+import { componentAuthority } from "./component-stub";
+import { withComponentToken } from "./component-token";
+import { componentTransport } from "./component-transport";
+import type { ComponentSettings } from "./settings";
+
+/** The authorisation granted no API permission: WeChat handed out no refresh token. */
+export class NothingToRegister extends Error {}
+
+/** Exchanges an auth_code (授权码) with api_query_auth and stores what it granted. */
+export async function registerAuthorization(
+  env: Env,
+  settings: ComponentSettings,
+  authorizationCode: string,
+): Promise<AuthorizerView> {
+  const { transport } = componentTransport(env, settings);
+  const info = await withComponentToken(env, settings, (token) =>
+    queryAuth(transport, token, {
+      componentAppId: settings.componentAppId,
+      authorizationCode,
+    }),
+  );
+  if (!info.refreshToken) {
+    throw new NothingToRegister(
+      "WeChat granted no API permission to this 第三方平台 (no authorizer_refresh_token): nothing to register",
+    );
+  }
+  const view = await authorizerAuthority(env, info.authorizerAppId).install({
+    appid: info.authorizerAppId,
+    refreshToken: info.refreshToken,
+    permissions: info.funcInfo,
+    ...(info.accessToken ? { accessToken: info.accessToken } : {}),
+  });
+  await componentAuthority(env, settings.componentAppId).recordAuthorizer(
+    info.authorizerAppId,
+    info.funcInfo,
+  );
+  log.info("component.authorizer_registered", {
+    appid: info.authorizerAppId,
+    permissions: info.funcInfo.join(","),
+  });
+  return view;
+}
+
+/** The account cancelled its authorisation (unauthorized push): inactive everywhere. */
+export async function revokeAuthorization(
+  env: Env,
+  settings: ComponentSettings,
+  authorizerAppId: string,
+  reason: string,
+): Promise<void> {
+  await authorizerAuthority(env, authorizerAppId).deactivate(reason);
+  await componentAuthority(env, settings.componentAppId).markInactive(authorizerAppId, reason);
+}
