@@ -18,7 +18,6 @@ import {
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
 import { callbackRoutes, type PushHook } from "./callback";
-import { componentAdminRoutes, componentRoutes } from "./component";
 import { loadConfig } from "./config";
 import { domainVerificationRoutes } from "./domain-verification";
 import { healthRoutes } from "./health";
@@ -97,10 +96,6 @@ export function createApp(
     app.route("/admin", menuAdminRoutes());
     app.route("/admin", subscribeAdminRoutes());
   }
-
-  // The 第三方平台: 404 unless WECHAT_COMPONENT_APPID is set (docs/component.md).
-  app.route("/component", componentRoutes());
-  if (on("admin")) app.route("/admin", componentAdminRoutes());
 
   if (on("oauth")) {
     app.use("/oauth/*", requireBindings(SURFACE_BINDINGS.oauth));
