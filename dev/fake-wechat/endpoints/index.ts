@@ -7,6 +7,7 @@ import { mediaEndpoints } from "./media.ts";
 import { menuEndpoints } from "./menu.ts";
 import { messageEndpoints } from "./messages.ts";
 import { oauthEndpoints } from "./oauth.ts";
+import { openApiEndpoints } from "./openapi.ts";
 import { publishEndpoints } from "./publish.ts";
 import { qrCodeEndpoints } from "./qrcode.ts";
 import { shortenEndpoints } from "./shorten.ts";
@@ -25,6 +26,7 @@ export const endpoints: Endpoint[] = [
   ...userEndpoints,
   ...mediaEndpoints,
   ...oauthEndpoints,
+  ...openApiEndpoints,
   ...draftEndpoints,
   ...publishEndpoints,
   ...tagEndpoints,
