@@ -9,6 +9,7 @@
  *   npm run template -- send message.json --url …
  *   npm run mass -- send mass.json --url …   |  preview file.json  |  status <msg_id>  |  delete <msg_id> [--article-idx N]
  *   npm run custom -- send message.json --url …
+ *   npm run subscribe -- send notice.json --url …   |   npm run subscribe -- templates --url …
  *   npm run media -- upload photo.jpg --type image [--permanent] [--title T --introduction I] --url …
  *
  * ADMIN_KEY comes from the environment, else from .dev.vars; the URL from --url, else WORKER_URL.
@@ -146,6 +147,11 @@ export async function run(argv: string[]): Promise<string> {
       const body = { msg_id: target, ...(articleIdx ? { article_idx: Number(articleIdx) } : {}) };
       return call(rest, "POST", "/mass/delete", JSON.stringify(body));
     }
+    case "subscribe send":
+      // The Worker checks the notice against each keyword type's rule and answers 400 naming it.
+      return call(args.slice(1), "POST", "/subscribe/send", JSON.stringify(await readJson(target)));
+    case "subscribe templates":
+      return call(args, "GET", "/subscribe/templates");
     case "custom send":
       return call(args.slice(1), "POST", "/custom/send", JSON.stringify(await readJson(target)));
     case "media upload": {
@@ -165,7 +171,7 @@ export async function run(argv: string[]): Promise<string> {
     }
     default:
       throw new UsageError(
-        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, media upload (see the file header)",
+        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, subscribe send|templates, media upload (see the file header)",
       );
   }
 }
