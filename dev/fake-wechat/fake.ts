@@ -59,6 +59,20 @@ export interface RequestRecord {
   /** 0 for success; undefined when the answer was not WeChat JSON (HTTP error, hang, 403). */
   errcode?: number;
   hadProxySecret: boolean;
+  /** The account whose access_token the request carried (endpoints with auth). */
+  appid?: string;
+  /** The rid of an error answer ("errmsg … rid: …"), for openapi/rid/get. */
+  rid?: string;
+}
+
+/** What WeChat keeps of a failed call for openapi/rid/get (7 days). */
+export interface RidEntry {
+  record: RequestRecord;
+  /** The query string, as WeChat records it (access_token included). */
+  requestUrl: string;
+  requestBody: string;
+  responseBody: string;
+  clientIp: string;
 }
 
 export class FakeWeChat {
@@ -67,6 +81,10 @@ export class FakeWeChat {
   readonly quotas: Quotas;
   readonly ipWhitelist: string[] | undefined;
   readonly requests: RequestRecord[] = [];
+  /** Failed calls by the rid of their errmsg (openapi/rid/get). */
+  readonly rids = new Map<string, RidEntry>();
+  /** When clear_quota last reset the daily counters (epoch ms, the fake's clock). */
+  quotaClearedAt = 0;
   clientIp: string;
   requireProxySecret: string | undefined;
   readonly #endpoints: Map<string, Endpoint>;
@@ -142,6 +160,17 @@ export class FakeWeChat {
     return true;
   }
 
+  /** Resets every daily counter, as clear_quota does. */
+  clearDailyQuotas(): void {
+    this.#quotaUse.clear();
+    this.quotaClearedAt = this.now();
+  }
+
+  /** Whether the fake serves `path` (openapi/quota/get answers 76021 otherwise). */
+  serves(path: string): boolean {
+    return this.#endpoints.has(path);
+  }
+
   /** Registers (or replaces) an endpoint at run time. */
   register(endpoint: Endpoint): void {
     this.#endpoints.set(endpoint.path, endpoint);
@@ -157,9 +186,35 @@ export class FakeWeChat {
       hadProxySecret: request.headers.has(PROXY_SECRET_HEADER),
     };
     this.requests.push(record);
-    const response = await this.#answer(request, url, options.clientIp ?? this.clientIp, record);
+    const clientIp = options.clientIp ?? this.clientIp;
+    const multipart = (request.headers.get("content-type") ?? "").includes("multipart/");
+    const requestBody =
+      request.method === "POST" && !multipart ? request.clone().text() : Promise.resolve("");
+    const response = await this.#answer(request, url, clientIp, record);
     record.status = response.status;
+    await this.#keepRid(record, url, await requestBody.catch(() => ""), response, clientIp);
     return response;
+  }
+
+  async #keepRid(
+    record: RequestRecord,
+    url: URL,
+    requestBody: string,
+    response: Response,
+    clientIp: string,
+  ) {
+    if (record.errcode === undefined || record.errcode === 0) return;
+    const responseBody = await response.clone().text();
+    const rid = /rid: ([0-9a-f-]+)/.exec(responseBody)?.[1];
+    if (!rid) return;
+    record.rid = rid;
+    this.rids.set(rid, {
+      record,
+      requestUrl: url.search.replace(/^\?/, ""),
+      requestBody,
+      responseBody,
+      clientIp,
+    });
   }
 
   async #answer(request: Request, url: URL, clientIp: string, record: RequestRecord) {
@@ -177,7 +232,7 @@ export class FakeWeChat {
       return response;
     }
     try {
-      const body = await this.#dispatch(request, url, clientIp);
+      const body = await this.#dispatch(request, url, clientIp, record);
       record.errcode = await errcodeOf(body);
       return body;
     } catch (error) {
@@ -187,7 +242,12 @@ export class FakeWeChat {
     }
   }
 
-  async #dispatch(request: Request, url: URL, clientIp: string): Promise<Response> {
+  async #dispatch(
+    request: Request,
+    url: URL,
+    clientIp: string,
+    record: RequestRecord,
+  ): Promise<Response> {
     const endpoint = this.#endpoints.get(url.pathname);
     if (!endpoint) return errorAnswer(40066, "invalid url");
     if (endpoint.method === "POST" && request.method !== "POST") {
@@ -208,6 +268,7 @@ export class FakeWeChat {
       if (!check) throw new WeChatFault(41001, "access_token missing");
       if (!check.ok) throw new WeChatFault(check.errcode, TOKEN_ERRMSG[check.errcode]);
       appid = check.token.appid;
+      record.appid = appid;
     }
     const answer = await endpoint.handle({
       request,
