@@ -67,13 +67,21 @@ describe("admin endpoints for tools outside the Worker", () => {
       touser: "oUser1",
       template_id: "tpl",
       url: "https://app.example.com/order/1",
-      data: { first: { value: "您好" } },
+      data: { thing1: { value: "您好" } },
     });
     expect(res.status).toBe(200);
     const text = await res.text();
     const msgid = outboxSince(fake)[0]!.msgid!;
     expect(text).toBe(JSON.stringify({ msgid }));
     expect((await postJson("/template/send", { touser: "oUser1" })).status).toBe(400);
+    // The 2023 rules: a first/remark keyword or a colour is refused, naming it, before any call.
+    const retired = await postJson("/template/send", {
+      touser: "oUser1",
+      template_id: "tpl",
+      data: { remark: { value: "谢谢" } },
+    });
+    expect(retired.status).toBe(400);
+    expect(((await retired.json()) as { error: string }).error).toMatch(/^data\.remark: /);
   });
 
   it("start a mass send idempotently, read its status and delete it", async () => {

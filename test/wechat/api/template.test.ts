@@ -8,6 +8,7 @@ import {
   templateMessageProblem,
   type TemplateMessage,
 } from "../../../src/wechat/api/template";
+import { ApiInputError } from "../../../src/wechat/api/input-error";
 import { fakeApi } from "../../fixtures/fake-api";
 
 // The request of WeChat's 发送模板消息 page.
@@ -36,17 +37,47 @@ describe("template messages (模板消息)", () => {
     expect(msgid).not.toBe(String(Number(msgid)));
   });
 
-  it("surfaces 47003 for a data field without a value, with its hint", async () => {
+  it("surfaces WeChat's 47003 for a data field without a value, with its hint", async () => {
     const { client } = await fakeApi();
-    const bad = {
-      ...MESSAGE,
-      data: { keyword1: { color: "#173177" } },
-    } as unknown as TemplateMessage;
-    await expect(sendTemplateMessage(client, bad)).rejects.toMatchObject({
+    const bad = { ...MESSAGE, data: { keyword1: { value: 3 } } };
+    await expect(client.post("/cgi-bin/message/template/send", bad)).rejects.toMatchObject({
       errcode: 47003,
       hint: expect.stringMatching(/template argument/i),
     });
     expect(templateMessageProblem(bad)).toBe("data.keyword1.value must be a string");
+    await expect(
+      sendTemplateMessage(client, bad as unknown as TemplateMessage),
+    ).rejects.toBeInstanceOf(ApiInputError);
+  });
+
+  it("refuses what the 2023 rules retired, naming the field, before any call", async () => {
+    const { fake, client } = await fakeApi();
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ data: { first: { value: "您好" }, keyword1: { value: "x" } } }, /^data\.first: /],
+      [{ data: { keyword1: { value: "x" }, remark: { value: "谢谢" } } }, /^data\.remark: /],
+      [{ data: { keyword1: { value: "x", color: "#173177" } } }, /^data\.keyword1\.color: /],
+      [{ topcolor: "#FF0000" }, /^topcolor: /],
+    ];
+    for (const [change, reason] of cases) {
+      const message = { ...MESSAGE, ...change } as unknown as TemplateMessage;
+      expect(templateMessageProblem(message)).toMatch(reason);
+      await expect(sendTemplateMessage(client, message)).rejects.toMatchObject({
+        name: "ApiInputError",
+        problem: expect.stringMatching(reason),
+      });
+    }
+    expect(fake.count("/cgi-bin/message/template/send")).toBe(0);
+  });
+
+  it("the fake accepts retired fields as WeChat does and delivers without them", async () => {
+    const { fake, client } = await fakeApi();
+    await client.post("/cgi-bin/message/template/send", {
+      ...MESSAGE,
+      topcolor: "#FF0000",
+      data: { first: { value: "您好" }, keyword1: { value: "巧克力", color: "#173177" } },
+    });
+    const [sent] = outboxSince(fake);
+    expect(sent!.body).toEqual({ ...MESSAGE, data: { keyword1: { value: "巧克力" } } });
   });
 
   it("lists and deletes private templates and reads the industry", async () => {
