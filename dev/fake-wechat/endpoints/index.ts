@@ -2,6 +2,7 @@
  * The fake's endpoint table. Each area lives in its own file and adds one line here.
  */
 import { basicEndpoints } from "./basic.ts";
+import { componentEndpoints } from "./component.ts";
 import { draftEndpoints } from "./drafts.ts";
 import { mediaEndpoints } from "./media.ts";
 import { menuEndpoints } from "./menu.ts";
@@ -32,4 +33,5 @@ export const endpoints: Endpoint[] = [
   ...tagEndpoints,
   ...shortenEndpoints,
   ...subscribeEndpoints,
+  ...componentEndpoints,
 ];
