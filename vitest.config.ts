@@ -1,9 +1,24 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { FAKE_APPID, FAKE_APPSECRET } from "./dev/fake-wechat/fake.ts";
+import { WECHAT_ACCOUNTS } from "./test/accounts/accounts.ts";
 
-// Three projects: the Worker's tests run inside workerd with real KV, Durable Objects and
-// WebCrypto; the pure core's tests (test/wechat, which import no binding and no cloudflare:
+// The Worker's test settings: the single account, as most tests use it.
+const testBindings = {
+  WECHAT_TOKEN: "testtoken123",
+  // The fake WeChat API's test account (dev/fake-wechat/fake.ts): not a credential.
+  WECHAT_APPID: FAKE_APPID,
+  WECHAT_APPSECRET: FAKE_APPSECRET,
+  WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+  // Most tests send both kinds of push; safe and plaintext mode have tests of their own.
+  WECHAT_MESSAGE_MODE: "compatible",
+  // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
+  WECHAT_API_TIMEOUT_MS: "400",
+};
+
+// Four projects: the Worker's tests run inside workerd with real KV, Durable Objects and
+// WebCrypto, those of several accounts (test/accounts) in a workerd of their own whose env lists
+// them; the pure core's tests (test/wechat, which import no binding and no cloudflare:
 // module) run on Node as well; end-to-end tests (test/e2e) run in Node, start the Worker with
 // wrangler and drive a real headless browser, so they cannot live inside workerd.
 export default defineConfig({
@@ -18,26 +33,25 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                WECHAT_TOKEN: "testtoken123",
-                // The fake WeChat API's test account (dev/fake-wechat/fake.ts): not a credential.
-                WECHAT_APPID: FAKE_APPID,
-                WECHAT_APPSECRET: FAKE_APPSECRET,
-                WECHAT_ENCODING_AES_KEY: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
-                // Most tests send both kinds of push; safe and plaintext mode have tests of their own.
-                WECHAT_MESSAGE_MODE: "compatible",
-                // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
-                WECHAT_API_TIMEOUT_MS: "400",
-              },
-            },
+            miniflare: { bindings: testBindings },
           }),
         ],
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**"],
+          exclude: ["test/e2e/**", "test/accounts/**"],
         },
+      },
+      {
+        // Several accounts in one Worker: the single test account plus WECHAT_ACCOUNTS, which the
+        // Durable Objects (token authorities, QR issuers) read from their own env.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ...testBindings, WECHAT_ACCOUNTS } },
+          }),
+        ],
+        test: { name: "accounts", include: ["test/accounts/**/*.test.ts"] },
       },
       {
         // On Node the core takes its portable paths (hex and base64 without native Uint8Array

@@ -68,6 +68,18 @@ function tooManyFailures(retryAfterSeconds: number): Response {
   });
 }
 
+/**
+ * The core names the single account's variables in its reasons; for any other account the
+ * setting is that account's own (its WECHAT_ACCOUNTS entry), and the reason says so.
+ */
+function accountReason(failure: PushFailure, config: CallbackAccount): PushFailure {
+  if (config.accountSource === "single") return failure;
+  const reason = failure.reason
+    .replace("WECHAT_ENCODING_AES_KEY is not set", "this account has no encodingAESKey")
+    .replace("WECHAT_MESSAGE_MODE is", "this account's mode is");
+  return reason === failure.reason ? failure : { ...failure, reason };
+}
+
 /** The answer to a refused request; a signature that does not verify counts against the client. */
 async function refuse(failure: PushFailure, request: Request, env: Env): Promise<Response> {
   if (failure.kind === "bad-signature") {
@@ -268,7 +280,7 @@ async function answerPushRequest(
       kind: push.kind,
       ...(push.detail ? { detail: push.detail } : {}),
     });
-    return refuse(push, request, env);
+    return refuse(accountReason(push, config), request, env);
   }
   const kind = push.mode === "plaintext" ? "plaintext-push" : "encrypted-push";
   if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
