@@ -11,6 +11,11 @@
  *   npm run custom -- send message.json --url …
  *   npm run subscribe -- send notice.json --url …   |   npm run subscribe -- templates --url …
  *   npm run media -- upload photo.jpg --type image [--permanent] [--title T --introduction I] --url …
+ *   npm run draft -- add draft.json --url …  |  list [--offset N --count N]  |  delete <media_id>
+ *   npm run freepublish -- <media_id> --url …  |  status <publish_id>
+ *     (not `npm run publish`: npm runs a script named "publish" by itself after `npm publish`)
+ *   npm run tags -- list --url …  |  create <name>  |  rename <id> <name>  |  delete <id>
+ *                |  tag <id> <openid>…  |  untag <id> <openid>…  |  of <openid>
  *
  * ADMIN_KEY comes from the environment, else from .dev.vars; the URL from --url, else WORKER_URL.
  * With several accounts (WECHAT_ACCOUNTS), `--appid wx…` names the one each call is for; without
@@ -169,9 +174,56 @@ export async function run(argv: string[]): Promise<string> {
       const query = `type=${encodeURIComponent(type)}${permanent ? "&permanent=1" : ""}`;
       return call(rest, "POST", `/media/upload?${query}`, form, false);
     }
+    case "draft add":
+      return call(args.slice(1), "POST", "/drafts", JSON.stringify(await readJson(target)));
+    case "draft list": {
+      const offset = option(args, "offset") ?? "0";
+      const count = option(args, "count") ?? "20";
+      const query = `offset=${encodeURIComponent(offset)}&count=${encodeURIComponent(count)}`;
+      return call(args, "GET", `/drafts?${query}&no_content=1`);
+    }
+    case "draft delete":
+      if (!target) throw new UsageError("draft delete <media_id>");
+      return call(args.slice(1), "DELETE", `/drafts/${encodeURIComponent(target)}`);
+    case "freepublish status":
+      if (!target) throw new UsageError("freepublish status <publish_id>");
+      return call(args.slice(1), "GET", `/publish/${encodeURIComponent(target)}`);
+    case "tags list":
+      return call(args, "GET", "/tags");
+    case "tags create":
+      return call(args.slice(1), "POST", "/tags", JSON.stringify({ name: target }));
+    case "tags rename":
+      return call(
+        args.slice(2),
+        "PUT",
+        `/tags/${encodeURIComponent(target ?? "")}`,
+        JSON.stringify({ name: args[1] }),
+      );
+    case "tags delete":
+      return call(args.slice(1), "DELETE", `/tags/${encodeURIComponent(target ?? "")}`);
+    case "tags tag":
+    case "tags untag": {
+      const rest = args.slice(1);
+      const options = ["url", "appid"].flatMap((name) => {
+        const value = option(rest, name);
+        return value === undefined ? [] : [`--${name}`, value];
+      });
+      return call(
+        options,
+        action === "tag" ? "POST" : "DELETE",
+        `/tags/${encodeURIComponent(target ?? "")}/members`,
+        JSON.stringify({ openid_list: rest }),
+      );
+    }
+    case "tags of":
+      return call(args.slice(1), "GET", `/followers/${encodeURIComponent(target ?? "")}/tags`);
     default:
+      // npm run freepublish -- <media_id>: the draft to publish stands where an action would.
+      if (area === "freepublish" && action && !action.startsWith("--")) {
+        return call(args, "POST", "/publish", JSON.stringify({ media_id: action }));
+      }
       throw new UsageError(
-        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, subscribe send|templates, media upload (see the file header)",
+        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, subscribe send|templates, media upload, draft add|list|delete, freepublish <media_id>|status, tags list|create|rename|delete|tag|untag|of (see the file header)",
       );
   }
 }
