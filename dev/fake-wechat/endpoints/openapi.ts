@@ -109,14 +109,16 @@ const quotaGet: Endpoint = {
       throw new WeChatFault(76022, "could not use this cgi_path,no permission");
     if (!fake.serves(cgiPath)) throw new WeChatFault(76021, "cgi_path not found, please check");
     const day = beijingDay(now);
-    const used = fake.requests.filter(
+    const answered = fake.requests.filter(
       (request) =>
         request.path === cgiPath &&
         request.errcode !== undefined &&
         (request.appid === undefined || request.appid === appid) &&
-        request.at >= fake.quotaClearedAt &&
+        request.at > fake.quotaClearedAt &&
         beijingDay(request.at) === day,
     ).length;
+    // This query is not answered yet, so not in the count above; it counts all the same.
+    const used = answered + (cgiPath === "/cgi-bin/openapi/quota/get" ? 1 : 0);
     const limit = dailyLimit(fake, cgiPath);
     return {
       errcode: 0,
