@@ -44,7 +44,17 @@ async function act(action) {
 
 // ── Drawing ──────────────────────────────────────────────────────────────────────────────────
 
-const EVENT_ACTIONS = new Set(["follow", "unfollow", "scan", "click", "view", "report_location"]);
+const EVENT_ACTIONS = new Set([
+  "follow",
+  "unfollow",
+  "scan",
+  "click",
+  "view",
+  "report_location",
+  "subscribe_popup",
+  "subscribe_manage",
+  "subscribe_sent",
+]);
 
 function appendChat(node) {
   const nearBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
@@ -358,6 +368,30 @@ async function refreshQrCodes() {
 
 // ── Controls ─────────────────────────────────────────────────────────────────────────────────
 
+/** The account's subscription templates in the popup's picker, with what the follower allows. */
+async function refreshSubscribeTemplates() {
+  const { templates = [] } = await fetch(`${API}/subscribe-templates`).then(
+    (r) => r.json(),
+    () => ({}),
+  );
+  const select = $("#subscribe-template");
+  const chosen = select.value;
+  select.replaceChildren(
+    ...templates.map((template) => {
+      const kind = template.type === 3 ? "长期 long-term" : "一次性 one-time";
+      const allowed =
+        template.accepted === null
+          ? "accepted"
+          : `${template.accepted} notice${template.accepted === 1 ? "" : "s"} allowed`;
+      return h(
+        "option",
+        { value: template.priTmplId, selected: template.priTmplId === chosen },
+        `${template.title} (${kind}, ${allowed})`,
+      );
+    }),
+  );
+}
+
 function formValues(form) {
   return Object.fromEntries(new FormData(form).entries());
 }
@@ -431,6 +465,17 @@ $("#link-form").addEventListener("submit", (event) => {
   act({ type: "link", ...formValues(event.target) });
 });
 
+$("#subscribe-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  act({ type: "subscribe_popup", templateId: $("#subscribe-template").value, status: "accept" });
+});
+$("#subscribe-reject").addEventListener("click", () =>
+  act({ type: "subscribe_popup", templateId: $("#subscribe-template").value, status: "reject" }),
+);
+$("#subscribe-refuse").addEventListener("click", () =>
+  act({ type: "subscribe_manage", templateId: $("#subscribe-template").value }),
+);
+
 for (const button of document.querySelectorAll("[data-console]")) {
   button.addEventListener("click", async () => {
     const result = $("#console-result");
@@ -445,6 +490,7 @@ for (const button of document.querySelectorAll("[data-console]")) {
     );
     result.textContent = `${answer.request?.split("\n")[0] ?? ""} → HTTP ${answer.status} ${answer.answer ?? answer.error ?? ""}`;
     refreshMenu();
+    refreshSubscribeTemplates();
   });
 }
 
@@ -482,6 +528,7 @@ function connect() {
       case "state":
         return drawState(event.state);
       case "exchange":
+        if (event.exchange.action.startsWith("subscribe_")) refreshSubscribeTemplates();
         return drawExchange(event.exchange);
       case "arrived":
         return drawArrived(event.message);
@@ -508,6 +555,7 @@ function connect() {
 
 refreshMenu();
 refreshQrCodes();
+refreshSubscribeTemplates();
 setInterval(() => {
   refreshMenu();
   refreshQrCodes();

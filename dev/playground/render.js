@@ -28,6 +28,7 @@ const VIA = {
   "customer-service": "客服消息 customer-service message",
   template: "模板消息 template message",
   mass: "群发消息 mass message",
+  subscribe: "订阅通知 subscription notice",
 };
 
 /** A message from the account, in a bubble or a card, with its avatar. */
@@ -199,6 +200,8 @@ function messageContent(message, options) {
         ),
         message.url ? h("div", { class: "foot" }, `详情 Details → ${message.url}`) : null,
       );
+    case "service-notice":
+      return serviceNotice(message);
     case "transfer":
       return h(
         "div",
@@ -208,6 +211,51 @@ function messageContent(message, options) {
     default:
       return h("div", { class: "bubble" }, message.label ?? `[${message.kind}]`);
   }
+}
+
+/**
+ * A subscription notice as WeChat draws it (服务通知): the title, the time, one row per keyword
+ * with its name on the left, and the tap target below a rule (查看详情 for a web page,
+ * 进入小程序查看 for a mini program).
+ */
+function serviceNotice(message) {
+  const opens = message.opens;
+  const action =
+    opens?.kind === "miniprogram" ? "进入小程序查看" : opens?.kind === "page" ? "查看详情" : null;
+  const now = new Date();
+  return h(
+    "div",
+    { class: "card-msg service-notice", "data-template": message.templateId },
+    h(
+      "div",
+      { class: "pad" },
+      h("div", { class: "notice-source" }, "服务通知"),
+      h("h4", {}, message.title),
+      h(
+        "div",
+        { class: "notice-time" },
+        `${now.getMonth() + 1}月${now.getDate()}日 ${now.toTimeString().slice(0, 5)}`,
+      ),
+      h(
+        "dl",
+        { class: "notice-rows" },
+        message.rows.map((row) =>
+          h("div", { class: "notice-row" }, h("dt", {}, row.name), h("dd", {}, row.value)),
+        ),
+      ),
+    ),
+    action
+      ? h(
+          "div",
+          {
+            class: "foot notice-action",
+            title: opens.kind === "page" ? opens.url : `${opens.appid} ${opens.pagepath}`,
+          },
+          h("span", {}, action),
+          h("span", { "aria-hidden": "true" }, "›"),
+        )
+      : null,
+  );
 }
 
 function newsCard(articles) {

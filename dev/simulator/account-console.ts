@@ -1,17 +1,23 @@
 /**
  * The account owner's side, for trying what followers see without curl: the playground asks the
  * Worker's own /admin API (Bearer ADMIN_KEY, which stays in the simulator) to publish a sample
- * menu, send a template message or a mass message. WeChat's side (the fake) then shows the menu
- * to the follower and delivers the messages.
+ * menu, send a template message, a mass message or a subscription notice (which WeChat refuses
+ * with 43101 until the follower accepted the template in a popup). WeChat's side (the fake) then
+ * shows the menu to the follower and delivers the messages.
  */
-export type ConsoleAction = "publish-menu" | "delete-menu" | "send-template" | "send-mass";
+export type ConsoleAction =
+  "publish-menu" | "delete-menu" | "send-template" | "send-mass" | "send-subscribe";
 
 export const CONSOLE_ACTIONS: ConsoleAction[] = [
   "publish-menu",
   "delete-menu",
   "send-template",
   "send-mass",
+  "send-subscribe",
 ];
+
+/** The fake's starter one-time template 订单发货通知 (商品名称, 订单金额, 发货时间). */
+export const SAMPLE_SUBSCRIBE_TEMPLATE = "VRR0UEO9VJOLs0MHlU0OilqX6MVFDwH3_3gz3Oc0NIc";
 
 const SAMPLE_MENU = {
   button: [
@@ -47,6 +53,21 @@ function request(
           data: {
             thing1: { value: "巧克力 Chocolate" },
             amount2: { value: "39.8元" },
+            time3: { value: new Date().toISOString().slice(0, 16).replace("T", " ") },
+          },
+        },
+      };
+    case "send-subscribe":
+      return {
+        method: "POST",
+        path: "/admin/subscribe/send",
+        body: {
+          touser: openid,
+          template_id: SAMPLE_SUBSCRIBE_TEMPLATE,
+          page: "https://developers.weixin.qq.com/doc/service/guide/product/subscription_messages/intro.html",
+          data: {
+            thing1: { value: "巧克力礼盒 Chocolate" },
+            amount2: { value: "¥39.80" },
             time3: { value: new Date().toISOString().slice(0, 16).replace("T", " ") },
           },
         },

@@ -1,13 +1,16 @@
 /**
  * Turns what the Worker sent through WeChat's API into messages on the follower's phone:
- * customer-service messages (the late replies of /slow), template messages and mass sends that
- * reach this follower. Polls the fake's outbox, as a phone would simply receive them. A
+ * customer-service messages (the late replies of /slow), template messages, mass sends and
+ * subscription notices that reach this follower. After a subscription notice WeChat pushes its
+ * delivery report (subscribe_msg_sent_event) to the Worker, and so does the simulator. Polls the fake's outbox, as a phone would simply receive them. A
  * customer-service message WeChat refused reaches nobody; the log says why (48001 on an
  * unverified subscription account).
  */
 import type { FakeWeChat } from "../fake-wechat/fake";
+import { findTemplate } from "../fake-wechat/endpoints/subscribe";
+import { subscribeTemplateFields } from "../../src/wechat/api/subscribe-message";
 import { customMessageView } from "./reply-view";
-import type { PlaygroundSession, TemplateCard } from "./session";
+import type { PlaygroundSession, ServiceNotice, TemplateCard } from "./session";
 import { readOutbox, type OutboxEntry } from "./wechat-state";
 
 const POLL_MS = 500;
@@ -31,7 +34,7 @@ export function followOutbox(
     try {
       for (const entry of readOutbox(fake, since)) {
         since = Math.max(since, entry.seq);
-        show(entry, session, openid);
+        show(entry, session, openid, fake);
       }
       // The request log only grows, unless /__fake/reset empties it.
       if (requestsSeen > fake.requests.length) requestsSeen = 0;
@@ -60,7 +63,7 @@ function refused(errcode: number, session: PlaygroundSession) {
   );
 }
 
-function show(entry: OutboxEntry, session: PlaygroundSession, openid: string) {
+function show(entry: OutboxEntry, session: PlaygroundSession, openid: string, fake: FakeWeChat) {
   const body = (typeof entry.body === "object" && entry.body !== null ? entry.body : {}) as Record<
     string,
     unknown
@@ -81,12 +84,53 @@ function show(entry: OutboxEntry, session: PlaygroundSession, openid: string) {
     case "mass":
     case "preview":
       return session.arrived({ via: "mass", message: massView(body), raw });
+    case "subscribe":
+      session.arrived({ via: "subscribe", message: serviceNotice(body, fake), raw });
+      return reportDelivery(session, String(body.template_id ?? ""), entry.msgid ?? "");
     case "typing":
       return session.log(
         "simulator",
         `customer-service typing indicator: ${String(body.command ?? "")}`,
       );
   }
+}
+
+/** The notice as the follower's WeChat draws it: the template's title and rows, filled in. */
+function serviceNotice(body: Record<string, unknown>, fake: FakeWeChat): ServiceNotice {
+  const templateId = String(body.template_id ?? "");
+  const data = (typeof body.data === "object" && body.data !== null ? body.data : {}) as Record<
+    string,
+    { value?: unknown }
+  >;
+  const template = findTemplate(fake, templateId);
+  const fields = template
+    ? subscribeTemplateFields(template.content)
+    : Object.keys(data).map((key) => ({ name: key, key }));
+  const mp = body.miniprogram as { appid?: unknown; pagepath?: unknown } | undefined;
+  // With both, WeChat opens the mini program.
+  const opens: ServiceNotice["opens"] =
+    typeof mp?.appid === "string"
+      ? { kind: "miniprogram", appid: mp.appid, pagepath: String(mp.pagepath ?? "") }
+      : typeof body.page === "string"
+        ? { kind: "page", url: body.page }
+        : undefined;
+  return {
+    kind: "service-notice",
+    templateId,
+    title: template?.title ?? "订阅通知",
+    rows: fields.map(({ name, key }) => ({ name, value: String(data[key]?.value ?? "") })),
+    ...(opens ? { opens } : {}),
+  };
+}
+
+/** WeChat's 下发结果 event for a notice it delivered, pushed to the Worker like any event. */
+function reportDelivery(session: PlaygroundSession, templateId: string, msgId: string) {
+  if (session.worker !== "running") return;
+  session
+    .act({ type: "subscribe_sent", templateId, msgId, errorCode: 0, errorStatus: "success" })
+    .catch((error: unknown) =>
+      session.log("simulator", `delivery report not pushed: ${(error as Error).message}`),
+    );
 }
 
 function templateCard(body: Record<string, unknown>): TemplateCard {

@@ -17,7 +17,19 @@ export type FollowerAction =
   | { type: "scan"; scene: string; ticket?: string }
   | { type: "click"; key: string }
   | { type: "view"; url: string }
-  | { type: "report_location"; latitude: string; longitude: string; precision?: string };
+  | { type: "report_location"; latitude: string; longitude: string; precision?: string }
+  /** The follower answers a subscription popup (订阅通知弹窗) in an article (2) or an H5 page (1). */
+  | { type: "subscribe_popup"; templateId: string; status: "accept" | "reject"; scene: 1 | 2 }
+  /** The follower refuses a template on the service notice management page (拒收). */
+  | { type: "subscribe_manage"; templateId: string }
+  /** Not the follower's doing: WeChat reports what became of a bizsend (下发结果). */
+  | {
+      type: "subscribe_sent";
+      templateId: string;
+      msgId: string;
+      errorCode: number;
+      errorStatus: string;
+    };
 
 export interface PushParties {
   /** The account's original id (原始ID). */
@@ -145,6 +157,53 @@ export function buildPush(action: FollowerAction, parties: PushParties, now: num
         summary: `菜单链接 menu link: ${action.url}`,
         followingAfter: stay,
       };
+    case "subscribe_popup":
+      // 订阅通知的事件推送: one List per template the popup asked for.
+      return {
+        xml: event("subscribe_msg_popup_event", {
+          SubscribeMsgPopupEvent: {
+            List: [
+              {
+                TemplateId: action.templateId,
+                SubscribeStatusString: action.status,
+                PopupScene: action.scene,
+              },
+            ],
+          },
+        }),
+        summary: `订阅通知弹窗 subscription popup: ${action.status === "accept" ? "允许 accept" : "取消 reject"} ${short(action.templateId)}`,
+        followingAfter: stay,
+      };
+    case "subscribe_manage":
+      return {
+        xml: event("subscribe_msg_change_event", {
+          SubscribeMsgChangeEvent: {
+            List: [{ TemplateId: action.templateId, SubscribeStatusString: "reject" }],
+          },
+        }),
+        summary: `服务通知管理 拒收 refused on the management page: ${short(action.templateId)}`,
+        followingAfter: stay,
+      };
+    case "subscribe_sent":
+      return {
+        xml: event("subscribe_msg_sent_event", {
+          SubscribeMsgSentEvent: {
+            List: [
+              {
+                TemplateId: action.templateId,
+                // Bare numbers, as in WeChat's sample: <MsgID>1700827132819554304</MsgID>.
+                MsgID: Number.isSafeInteger(Number(action.msgId))
+                  ? Number(action.msgId)
+                  : action.msgId,
+                ErrorCode: action.errorCode,
+                ErrorStatus: action.errorStatus,
+              },
+            ],
+          },
+        }),
+        summary: `订阅通知下发结果 delivery report: ${action.errorStatus} (${short(action.templateId)})`,
+        followingAfter: stay,
+      };
     case "report_location":
       return {
         xml: event("LOCATION", {
@@ -157,6 +216,12 @@ export function buildPush(action: FollowerAction, parties: PushParties, now: num
       };
   }
 }
+
+function short(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 8)}…` : id;
+}
+
+const TEMPLATE_ID = /^[\w-]{1,128}$/;
 
 const text = (value: unknown, max: number): string | undefined =>
   typeof value === "string" && value.length <= max ? value : undefined;
@@ -220,6 +285,18 @@ export function parseAction(body: unknown): FollowerAction | string {
       const url = text(b.url, 1024);
       return url ? { type: "view", url } : "url must be given";
     }
+    case "subscribe_popup": {
+      if (typeof b.templateId !== "string" || !TEMPLATE_ID.test(b.templateId))
+        return "templateId must be a template id";
+      if (b.status !== "accept" && b.status !== "reject") return "status must be accept or reject";
+      const scene = b.scene ?? 2;
+      if (scene !== 1 && scene !== 2) return "scene must be 1 (an H5 page) or 2 (an article)";
+      return { type: "subscribe_popup", templateId: b.templateId, status: b.status, scene };
+    }
+    case "subscribe_manage":
+      return typeof b.templateId === "string" && TEMPLATE_ID.test(b.templateId)
+        ? { type: "subscribe_manage", templateId: b.templateId }
+        : "templateId must be a template id";
     default:
       return "unknown action type";
   }

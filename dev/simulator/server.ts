@@ -1,7 +1,8 @@
 /**
  * The simulator's HTTP server, on loopback only:
  * - `/` and `/playground/*`: the page (static files from dev/playground, no build step);
- * - `/playground/api/*`: the page's JSON API and its event stream (server-sent events);
+ * - `/playground/api/*`: the page's JSON API (state, menu, qrcodes, subscribe-templates, mode,
+ *   settings, console, actions) and its event stream (server-sent events);
  * - `/llm/v1/*`: the fake model (dev/fake-llm), which the Worker reaches through LLM_API_BASE;
  * - everything else: the fake WeChat API (dev/fake-wechat), which the Worker reaches through
  *   WECHAT_API_BASE, with its `/__fake/*` control endpoints.
@@ -18,7 +19,7 @@ import { CONSOLE_ACTIONS, type ConsoleAction } from "./account-console";
 import { parseAction } from "./pushes";
 import type { PlaygroundSession, SessionEvent } from "./session";
 import { parseSettingsChange, type PlaygroundSettings } from "./settings";
-import type { KnownQrCode, PublishedMenu } from "./wechat-state";
+import type { KnownQrCode, KnownSubscribeTemplate, PublishedMenu } from "./wechat-state";
 
 const PAGE_DIR = fileURLToPath(new URL("../playground/", import.meta.url));
 const API = "/playground/api/";
@@ -47,6 +48,8 @@ export interface SimulatorServerOptions {
   menu: () => PublishedMenu;
   /** The parametric QR codes the Worker created, newest first. */
   qrCodes: () => KnownQrCode[];
+  /** The account's subscription templates and what the follower accepted of each. */
+  subscribeTemplates?: () => KnownSubscribeTemplate[];
   /** Runs an account-owner action through the Worker's /admin API. */
   console: (action: ConsoleAction) => Promise<{ status: number; request: string; answer: string }>;
   /** The fake model, served under LLM_BASE_PATH. */
@@ -109,6 +112,8 @@ async function api(
   if (name === "menu" && method === "GET") return sendJson(outgoing, 200, options.menu());
   if (name === "qrcodes" && method === "GET")
     return sendJson(outgoing, 200, { qrcodes: options.qrCodes() });
+  if (name === "subscribe-templates" && method === "GET")
+    return sendJson(outgoing, 200, { templates: options.subscribeTemplates?.() ?? [] });
   if (method !== "POST") return sendJson(outgoing, 404, { error: "not found" });
   const body = await readJson(incoming);
   if (typeof body === "string") return sendJson(outgoing, 400, { error: body });

@@ -1,7 +1,7 @@
 /**
  * The playground's one conversation: the follower's state (following or not), the encryption
  * mode chosen for pushes, every exchange with the Worker, and the messages that arrived outside
- * an exchange (customer-service, template, mass). The page follows it through an event stream;
+ * an exchange (customer-service, template, mass, subscription notices). The page follows it through an event stream;
  * the history is replayed to a page that (re)connects.
  */
 import type { PushMode } from "../../src/wechat/push";
@@ -38,8 +38,8 @@ export interface ArrivedMessage {
   id: number;
   at: number;
   /** How it reached the follower. */
-  via: "customer-service" | "template" | "mass";
-  message: ChatMessage | TemplateCard;
+  via: "customer-service" | "template" | "mass" | "subscribe";
+  message: ChatMessage | TemplateCard | ServiceNotice;
   /** The request the Worker made, for the raw view. */
   raw: string;
 }
@@ -49,6 +49,19 @@ export interface TemplateCard {
   templateId: string;
   url?: string;
   fields: { name: string; value: string }[];
+}
+
+/**
+ * A subscription notice as WeChat draws it (服务通知): the template's title, one row per keyword,
+ * and the tap target: 查看详情 for a web page, 进入小程序查看 for a mini program.
+ */
+export interface ServiceNotice {
+  kind: "service-notice";
+  templateId: string;
+  title: string;
+  rows: { name: string; value: string }[];
+  /** What tapping opens, if anything. */
+  opens?: { kind: "page"; url: string } | { kind: "miniprogram"; appid: string; pagepath: string };
 }
 
 export type SessionEvent =

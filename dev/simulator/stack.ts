@@ -20,7 +20,12 @@ import { fireScheduled } from "./scheduler";
 import { createSimulatorServer, LLM_BASE_PATH } from "./server";
 import { PlaygroundSession } from "./session";
 import { DEFAULT_SETTINGS, type DemoBot, type PlaygroundSettings } from "./settings";
-import { readPublishedMenu, readQrCodes, recordFollowerAction } from "./wechat-state";
+import {
+  readPublishedMenu,
+  readQrCodes,
+  readSubscribeTemplates,
+  recordFollowerAction,
+} from "./wechat-state";
 import { startWorker, type WorkerProcess } from "./worker-process";
 import { waitForPortFree, WorkerSwitch } from "./worker-switch";
 
@@ -80,7 +85,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   });
   const session = new PlaygroundSession(credentials, workerUrl, {
     onAction: (action, wasFollowing) =>
-      recordFollowerAction(fake, credentials.openid, action, wasFollowing),
+      recordFollowerAction(fake, credentials.openid, action, wasFollowing, credentials.appId),
   });
   session.update(settings);
   const simulatorLog = (line: string) => {
@@ -151,6 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     settings: applySettings,
     menu: () => readPublishedMenu(fake),
     qrCodes: () => readQrCodes(fake, credentials.appId),
+    subscribeTemplates: () => readSubscribeTemplates(fake, credentials.appId, credentials.openid),
     console: (action: ConsoleAction) =>
       runConsoleAction(action, {
         workerUrl,

@@ -1,11 +1,18 @@
 /**
  * WeChat's own records, read and written on WeChat's side: the simulator and the fake API are
  * one WeChat. Reads: the menu the Worker published, the parametric QR codes it created, the
- * messages it sent (outbox). Writes: the follower's interactions, which open the customer-service
- * window (5 messages in 48 h after a message; 3 in 1 min after a follow, scan or menu click).
+ * messages it sent (outbox), the account's subscription templates. Writes: the follower's
+ * interactions, which open the customer-service window (5 messages in 48 h after a message; 3 in
+ * 1 min after a follow, scan or menu click), and their answers to subscription popups, which
+ * allow bizsend (one notice per acceptance of a one-time template).
  */
 import type { FakeWeChat } from "../fake-wechat/fake";
 import { qrCodeBook } from "../fake-wechat/endpoints/qrcode";
+import {
+  accountTemplates,
+  acceptedNotices,
+  recordSubscription,
+} from "../fake-wechat/endpoints/subscribe";
 import {
   addFollower,
   outboxSince,
@@ -75,13 +82,40 @@ const INTERACTIONS: Partial<Record<FollowerAction["type"], InteractionKind>> = {
   click: "click",
 };
 
+export interface KnownSubscribeTemplate {
+  priTmplId: string;
+  title: string;
+  /** 2 one-time (一次性订阅), 3 long-term (长期订阅). */
+  type: number;
+  /** Notices the follower may still be sent (null: an accepted long-term template). */
+  accepted: number | null;
+}
+
+/** The account's subscription templates, with what the follower has accepted of each. */
+export function readSubscribeTemplates(
+  fake: FakeWeChat,
+  appId: string,
+  openid: string,
+): KnownSubscribeTemplate[] {
+  return [...accountTemplates(fake, appId).values()].map(({ priTmplId, title, type }) => {
+    const accepted = acceptedNotices(fake, openid, priTmplId);
+    return { priTmplId, title, type, accepted: Number.isFinite(accepted) ? accepted : null };
+  });
+}
+
 /** What WeChat records when the follower acts, before the push goes out. */
 export function recordFollowerAction(
   fake: FakeWeChat,
   openid: string,
   action: FollowerAction,
   wasFollowing: boolean,
+  appId = [...fake.accounts.keys()][0]!,
 ) {
+  if (action.type === "subscribe_popup" || action.type === "subscribe_manage") {
+    const status = action.type === "subscribe_popup" ? action.status : "reject";
+    recordSubscription(fake, appId, openid, action.templateId, status);
+    return;
+  }
   const followers = platformState(fake).followers;
   if (action.type === "unfollow") {
     const info = followers.get(openid);
