@@ -16,6 +16,8 @@
  *     (not `npm run publish`: npm runs a script named "publish" by itself after `npm publish`)
  *   npm run tags -- list --url …  |  create <name>  |  rename <id> <name>  |  delete <id>
  *                |  tag <id> <openid>…  |  untag <id> <openid>…  |  of <openid>
+ *   npm run diagnose -- --url …     what is wrong with the account and what to do (exit 1 on problems)
+ *   npm run quota -- clear [--force] --url …   |   npm run rid -- <rid> --url …
  *
  * ADMIN_KEY comes from the environment, else from .dev.vars; the URL from --url, else WORKER_URL.
  * With several accounts (WECHAT_ACCOUNTS), `--appid wx…` names the one each call is for; without
@@ -25,6 +27,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { describeMenuProblems, validateMenu } from "../../src/wechat/api/menu-validation.ts";
+import { ProblemsFound, reportOrThrow } from "./diagnosis-report.ts";
 
 class UsageError extends Error {}
 
@@ -121,6 +124,13 @@ function checkedMenu(menu: unknown) {
 }
 
 export async function run(argv: string[]): Promise<string> {
+  // Verbs without an action: npm run diagnose -- --url …, npm run rid -- <rid> --url …
+  if (argv[0] === "diagnose") return reportOrThrow(await call(argv.slice(1), "GET", "/diagnose"));
+  if (argv[0] === "rid") {
+    const [rid, ...rest] = argv.slice(1);
+    if (!rid || rid.startsWith("--")) throw new UsageError("rid <rid> (from an errmsg: rid: …)");
+    return call(rest, "GET", `/rid/${encodeURIComponent(rid)}`);
+  }
   const args = [...argv];
   const [area, action, target] = [args.shift(), args.shift(), args[0]];
   switch (`${area} ${action}`) {
@@ -215,6 +225,10 @@ export async function run(argv: string[]): Promise<string> {
         JSON.stringify({ openid_list: rest }),
       );
     }
+    case "quota clear": {
+      const force = flag(args, "force");
+      return call(args, "POST", `/quota/clear${force ? "?force=1" : ""}`);
+    }
     case "tags of":
       return call(args.slice(1), "GET", `/followers/${encodeURIComponent(target ?? "")}/tags`);
     default:
@@ -223,7 +237,7 @@ export async function run(argv: string[]): Promise<string> {
         return call(args, "POST", "/publish", JSON.stringify({ media_id: action }));
       }
       throw new UsageError(
-        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, subscribe send|templates, media upload, draft add|list|delete, freepublish <media_id>|status, tags list|create|rename|delete|tag|untag|of (see the file header)",
+        "usage: menu push|check|get|delete, template send, mass send|preview|status|delete, custom send, subscribe send|templates, media upload, draft add|list|delete, freepublish <media_id>|status, tags list|create|rename|delete|tag|untag|of, diagnose, quota clear, rid <rid> (see the file header)",
       );
   }
 }
@@ -232,6 +246,11 @@ if (/wechat-admin\.ts$/.test(String(process.argv[1]))) {
   run(process.argv.slice(2)).then(
     (output) => console.log(output),
     (error: unknown) => {
+      if (error instanceof ProblemsFound) {
+        console.log(error.report);
+        process.exitCode = 1;
+        return;
+      }
       console.error(error instanceof Error ? error.message : String(error));
       process.exitCode = error instanceof UsageError ? 2 : 1;
     },
