@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { FAKE_COMPONENT } from "./dev/fake-wechat/endpoints/component-account.ts";
 import { FAKE_APPID, FAKE_APPSECRET } from "./dev/fake-wechat/fake.ts";
 import { WECHAT_ACCOUNTS } from "./test/accounts/accounts.ts";
 
@@ -16,9 +17,9 @@ const testBindings = {
   WECHAT_API_TIMEOUT_MS: "400",
 };
 
-// Four projects: the Worker's tests run inside workerd with real KV, Durable Objects and
-// WebCrypto, those of several accounts (test/accounts) in a workerd of their own whose env lists
-// them; the pure core's tests (test/wechat, which import no binding and no cloudflare:
+// Five projects: the Worker's tests run inside workerd with real KV, Durable Objects and
+// WebCrypto, those of several accounts (test/accounts) and of the 第三方平台 (test/component) in
+// a workerd of their own whose env lists them; the pure core's tests (test/wechat, which import no binding and no cloudflare:
 // module) run on Node as well; end-to-end tests (test/e2e) run in Node, start the Worker with
 // wrangler and drive a real headless browser, so they cannot live inside workerd.
 export default defineConfig({
@@ -39,7 +40,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/accounts/**"],
+          exclude: ["test/e2e/**", "test/accounts/**", "test/component/**"],
         },
       },
       {
@@ -52,6 +53,25 @@ export default defineConfig({
           }),
         ],
         test: { name: "accounts", include: ["test/accounts/**/*.test.ts"] },
+      },
+      {
+        // The 第三方平台 (test/component): the fake's component settings, which its Durable
+        // Objects read from their own env; every other project runs with the component off.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ...testBindings,
+                WECHAT_COMPONENT_APPID: FAKE_COMPONENT.appid,
+                WECHAT_COMPONENT_APPSECRET: FAKE_COMPONENT.appsecret,
+                WECHAT_COMPONENT_TOKEN: FAKE_COMPONENT.token,
+                WECHAT_COMPONENT_AES_KEY: FAKE_COMPONENT.encodingAESKey,
+              },
+            },
+          }),
+        ],
+        test: { name: "component", include: ["test/component/**/*.test.ts"] },
       },
       {
         // On Node the core takes its portable paths (hex and base64 without native Uint8Array

@@ -21,6 +21,7 @@
  * signed and encrypted POST to the 授权事件接收URL, as sign-push.ts does for messages.
  */
 import type { FakeWeChat } from "../fake.ts";
+import { FAKE_COMPONENT } from "./component-account.ts";
 import { MessageCrypt } from "../../../src/wechat/message-crypt";
 import { computeMsgSignature, computeSignature } from "../../../src/wechat/signature";
 import { renderXml } from "../../../src/wechat/xml";
@@ -32,12 +33,7 @@ import {
   type EndpointContext,
 } from "./types.ts";
 
-export const FAKE_COMPONENT = {
-  appid: "wx00c0ffee00c0ffee",
-  appsecret: "c0ffee00c0ffee00c0ffee00c0ffee00",
-  token: "componenttoken1",
-  encodingAESKey: "ComponentAesKey0123456789abcdefghijklmnopqr",
-} as const;
+export { FAKE_COMPONENT };
 
 const TICKET_LIFETIME_MS = 12 * 3_600_000;
 const PRE_AUTH_SECONDS = 1800;
