@@ -67,6 +67,22 @@ export const parrot = new WeChatRouter<BotContext>()
   )
   // A follower scanning a parametric QR code: greet them with the channel that brought them.
   .event("SCAN", (event) => `Welcome back! (You came from scene ${event.qr.scene}.)`)
+  // Subscription notices (订阅通知): say what WeChat reported for each template.
+  .event(
+    "subscribe_msg_popup_event",
+    (event) =>
+      `订阅 Subscription: ${event.list.map((i) => `${i.templateId} ${i.subscribeStatusString}`).join(", ")}`,
+  )
+  .event(
+    "subscribe_msg_change_event",
+    (event) =>
+      `拒收 Refused: ${event.list.map((i) => `${i.templateId} ${i.subscribeStatusString}`).join(", ")}`,
+  )
+  .event(
+    "subscribe_msg_sent_event",
+    (event) =>
+      `下发结果 Delivery: ${event.list.map((i) => `${i.msgId} ${i.errorCode} ${i.errorStatus}`).join(", ")}`,
+  )
   // Other events (menu clicks, location reports, job results) need no answer.
   .event("unsubscribe", () => undefined)
   .fallback((message) => (message.msgType === "event" ? undefined : describe(message)));
