@@ -30,7 +30,17 @@ import {
   type Report,
   type ScenarioRow,
 } from "./lib/report";
-import { runTokenStorm } from "./lib/token-storm";
+import { startFakeWeChat, runTokenStorm } from "./lib/token-storm";
+import {
+  FAST_KINDS,
+  measureCosts,
+  measureRemoteLatency,
+  type CostKind,
+  type CostRow,
+  type RemoteLatencyRow,
+} from "./lib/cost";
+import { runComponentStorm } from "./lib/component-storm";
+import { PRICES } from "./lib/prices";
 
 const smoke = process.argv.includes("--smoke");
 /** `--only=<text>[,<text>…]`: run only the load targets whose name or configuration contains one. */
@@ -169,13 +179,19 @@ async function main() {
   const storageDir = existsSync("/dev/shm")
     ? mkdtempSync("/dev/shm/wechat-edge-bench-")
     : undefined;
-  const worker = (bindings: Record<string, string>, script = deployed.script, config = true) =>
+  const worker = (
+    bindings: Record<string, string>,
+    script = deployed.script,
+    config = true,
+    countOps = false,
+  ) =>
     startServer("workerd", workerServer, {
       ...(storageDir ? { TMPDIR: storageDir } : {}),
       BENCH_WORKER: JSON.stringify({
         script,
         ...(config ? { config: join(PROJECT_DIR, "wrangler.toml") } : {}),
         bindings,
+        countOps,
       }),
     });
 
@@ -248,6 +264,17 @@ async function main() {
   } catch (error) {
     if (storageDir) rmSync(storageDir, { recursive: true, force: true });
     throw error;
+  }
+
+  const section = (name: string) => !only || only.split(",").some((part) => name.includes(part));
+  let costRows: CostRow[] = [];
+  let remoteLatency: RemoteLatencyRow[] = [];
+  let costWeChat = "";
+  if (section("cost") || section("remote")) {
+    const measured = await measureCostAndLatency(worker, section("cost"), section("remote"));
+    costRows = measured.costRows;
+    remoteLatency = measured.remoteLatency;
+    costWeChat = measured.fakeWeChat;
   }
 
   log("\nProfiling startup (wrangler check startup)...");
@@ -346,6 +373,12 @@ async function main() {
     });
   }
 
+  budgets.push(...costBudgets(costRows, remoteLatency));
+
+  log("\nStorm over many authorisers (issue 18)...");
+  const componentStorm = await runComponentStorm();
+  if (!componentStorm.ran) log(`  ${componentStorm.reason}`);
+
   if (storageDir) rmSync(storageDir, { recursive: true, force: true });
 
   const report: Report = {
@@ -361,6 +394,11 @@ async function main() {
     startup,
     rows,
     storm,
+    prices: PRICES,
+    cost: costRows,
+    costWeChat,
+    remoteLatency,
+    componentStorm,
     budgets,
     seconds: (Date.now() - started) / 1000,
   };
@@ -372,6 +410,150 @@ async function main() {
   writeFileSync(join(resultsDir, smoke ? "smoke.md" : "latest.md"), markdown);
   process.stdout.write(`\n${markdown}\n`);
   log(`Wrote ${jsonPath} in ${report.seconds.toFixed(0)} s.`);
+}
+
+type StartWorker = (
+  bindings: Record<string, string>,
+  script?: string,
+  config?: boolean,
+  countOps?: boolean,
+) => Promise<ServerProcess>;
+
+/**
+ * The cost of a push (every kind, both rates, every feature on and dedupe off, on two counted
+ * Workers at once: the figures are counts, not CPU) and the push's latency with a remote Durable
+ * Object (on the every-feature-on Worker, after the counts).
+ */
+async function measureCostAndLatency(start: StartWorker, cost: boolean, remote: boolean) {
+  log("\nWhat a push costs: billable operations counted on the deployed bundle...");
+  // Late replies and the parts of a long text go through customer service, to the fake. If it
+  // cannot start, nothing answers there: those replies are kept instead, and the report says so.
+  let fake: ServerProcess | undefined;
+  let fakeWeChat = "the fake WeChat API (customer service accepts the replies)";
+  try {
+    fake = await startFakeWeChat(SECRETS.WECHAT_APPID, SECRETS.WECHAT_APPSECRET);
+    if (!fake) throw new Error("dev/fake-wechat/serve.ts is missing");
+  } catch (error) {
+    fakeWeChat = `no WeChat API (the fake did not start: ${String(error).split("\n")[0]})`;
+    log(`  ${fakeWeChat}`);
+  }
+  const base = {
+    ...SECRETS,
+    WECHAT_API_BASE: fake?.url ?? SECRETS.WECHAT_API_BASE,
+    // The slow push is held through WeChat's retries, as on an account without customer service.
+    WECHAT_SLOW_REPLY: "retries",
+  };
+  const configs = [
+    { config: "every feature on", dedupe: true, bindings: base },
+    { config: "dedupe off", dedupe: false, bindings: { ...base, WECHAT_DEDUPE: "off" } },
+  ];
+  const servers: ServerProcess[] = [];
+  try {
+    for (const { bindings } of configs) {
+      servers.push(await start(bindings, undefined, true, true));
+    }
+    // Smoke runs only prove each path works: few pushes, idle ones closer together.
+    const plan = {
+      idlePushes: (kind: CostKind) => (smoke ? (kind === "slow-held" ? 1 : 3) : 20),
+      idleIntervalMs: smoke ? 250 : 1000,
+      loadPushes: (kind: CostKind) =>
+        kind === "slow-held"
+          ? smoke
+            ? 4
+            : 64
+          : smoke
+            ? 48
+            : FAST_KINDS.includes(kind)
+              ? 1500
+              : 500,
+    };
+    const costRows = cost
+      ? (
+          await Promise.all(
+            configs.map((c, i) =>
+              measureCosts(servers[i]!.url, c.config, c.dedupe, plan, fake?.url, log),
+            ),
+          )
+        ).flat()
+      : [];
+    const ledgerRows = costRows.find(
+      (row) => row.config === "every feature on" && row.kind === "text-plaintext",
+    );
+    if (ledgerRows && !(ledgerRows.ops.rowsWritten > 0)) {
+      throw new Error("the ledger wrote no row: the counting wrapper broke the Durable Objects");
+    }
+    let remoteLatency: RemoteLatencyRow[] = [];
+    if (remote) {
+      log("\nLatency with a remote Durable Object (a delay added to every Durable Object call)...");
+      remoteLatency = await measureRemoteLatency(
+        servers[0]!.url,
+        {
+          delays: [0, 10, 50],
+          kinds: smoke ? ["text-plaintext", "memory"] : [...FAST_KINDS, "memory"],
+          c1Pushes: smoke ? 5 : 150,
+          c32Pushes: smoke ? 32 : 1000,
+        },
+        log,
+      );
+    }
+    return { costRows, remoteLatency, fakeWeChat };
+  } finally {
+    for (const server of servers) await server.stop();
+    await fake?.stop();
+  }
+}
+
+/** Issue 19's budgets, judged on the counted runs. */
+function costBudgets(rows: CostRow[], latency: RemoteLatencyRow[]): Budget[] {
+  const budgets: Budget[] = [];
+  const on = (kind: CostKind, rate: CostRow["rate"]) =>
+    rows.find((row) => row.config === "every feature on" && row.kind === kind && row.rate === rate);
+  for (const [rate, limit, label] of [
+    ["idle", 1, "idle (1 push/s)"],
+    ["c32", 0.3, "under load (c32)"],
+  ] as const) {
+    const row = on("text-plaintext", rate);
+    if (!row) continue;
+    const clean = row.failures === 0;
+    budgets.push({
+      name: `text, plaintext, every feature on, ${label}: Durable Object requests per push`,
+      limit: `≤ ${limit}`,
+      value: row.ops.doRequests.toFixed(2),
+      pass: clean && row.ops.doRequests <= limit,
+    });
+    budgets.push({
+      name: `text, plaintext, every feature on, ${label}: SQLite rows written per push`,
+      limit: `≤ ${limit}`,
+      value: row.ops.rowsWritten.toFixed(2),
+      pass: clean && row.ops.rowsWritten <= limit,
+    });
+  }
+  for (const rate of ["idle", "c32"] as const) {
+    const fast = FAST_KINDS.map((kind) => on(kind, rate)).filter((row) => row !== undefined);
+    if (fast.length === 0) continue;
+    const worst = fast.reduce((a, b) => (b.cost.total > a.cost.total ? b : a));
+    budgets.push({
+      name:
+        `fast pushes, every feature on, ${rate === "idle" ? "idle" : "c32"}: $ per million ` +
+        `vs the Workers request fee (worst: ${worst.label})`,
+      limit: "≤ 2×",
+      value: `${worst.cost.timesRequestFee.toFixed(1)}× ($${worst.cost.total.toFixed(3)})`,
+      pass: fast.every((row) => row.failures === 0) && worst.cost.timesRequestFee <= 2,
+    });
+  }
+  const remote = latency.filter(
+    (row) => row.delayMs === 50 && row.connections === 1 && FAST_KINDS.includes(row.kind),
+  );
+  if (remote.length > 0) {
+    const worst = remote.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
+    budgets.push({
+      name: `fast push, +50 ms per Durable Object call, c1: p99 (worst: ${worst.label})`,
+      limit: "< 200 ms",
+      value: `${worst.p99Ms.toFixed(1)} ms`,
+      pass: remote.every((row) => row.failures === 0) && worst.p99Ms < 200,
+    });
+  }
+  return budgets;
 }
 
 await main();

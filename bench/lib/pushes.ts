@@ -38,8 +38,10 @@ export const KIND_LABEL: Record<PushKind, string> = {
 export interface PoolPush {
   path: string;
   body: string;
-  /** What the follower must see. */
+  /** What the follower must see (with `prefix`, what the passive reply must begin). */
   content: string;
+  /** The reply is the first part of a long text: a non-empty beginning of `content`. */
+  prefix?: boolean;
   openid: string;
   toUserName: string;
 }
@@ -52,7 +54,20 @@ const openidOf = (seed: number, index: number) =>
 /** Signing cost per push seen so far (ms), to plan when a pool's pushes will go out. */
 let signMsPerPush = 0.05;
 
-function innerXml(kind: PushKind, index: number, seed: number, createTime: number) {
+/** Text pushes other than the default: what the follower sends, and what they must see. */
+export interface TextOverride {
+  send: (index: number) => string;
+  expect: (sent: string) => string;
+  prefix?: boolean;
+}
+
+function innerXml(
+  kind: PushKind,
+  index: number,
+  seed: number,
+  createTime: number,
+  text?: TextOverride,
+) {
   const FromUserName = openidOf(seed, index);
   if (kind === "event-safe") {
     return {
@@ -63,12 +78,14 @@ function innerXml(kind: PushKind, index: number, seed: number, createTime: numbe
         MsgType: "event",
         Event: "subscribe",
       }),
-      content: WELCOME,
+      expected: WELCOME,
       openid: FromUserName,
     };
   }
-  const content = `你好，这是第 ${index} 条压测消息 (${seed})`;
+  const sent = text ? text.send(index) : undefined;
+  const content = sent ?? `你好，这是第 ${index} 条压测消息 (${seed})`;
   return {
+    expected: sent !== undefined ? text!.expect(sent) : content,
     xml: renderXml({
       ToUserName: TO_USER_NAME,
       FromUserName,
@@ -78,7 +95,6 @@ function innerXml(kind: PushKind, index: number, seed: number, createTime: numbe
       // 64-bit like WeChat's, distinct per push across pools.
       MsgId: `7${String(seed).padStart(9, "0")}${String(index).padStart(9, "0")}`,
     }),
-    content,
     openid: FromUserName,
   };
 }
@@ -92,6 +108,7 @@ export async function makePool(
   count: number,
   seed: number,
   ratePerSecond = Number.POSITIVE_INFINITY,
+  text?: TextOverride,
 ): Promise<PoolPush[]> {
   const signingStarted = Date.now();
   const sendStart = (signingStarted + count * signMsPerPush) / 1000;
@@ -102,7 +119,7 @@ export async function makePool(
     const batch: Promise<void>[] = [];
     for (let index = start; index < Math.min(count, start + BATCH); index++) {
       const createTime = Math.floor(sendStart + index / ratePerSecond);
-      const inner = innerXml(kind, index, seed, createTime);
+      const inner = innerXml(kind, index, seed, createTime, text);
       batch.push(
         signPush(ACCOUNT, inner.xml, {
           mode,
@@ -113,7 +130,8 @@ export async function makePool(
           pool[index] = {
             path: signed.path,
             body: signed.body,
-            content: inner.content,
+            content: inner.expected,
+            ...(text?.prefix ? { prefix: true } : {}),
             openid: inner.openid,
             toUserName: TO_USER_NAME,
           };
@@ -164,7 +182,9 @@ export async function checkReply(
     const matches =
       kind === "event-safe" && name === "Content"
         ? actual?.startsWith(WELCOME_START)
-        : actual === value;
+        : name === "Content" && push.prefix
+          ? !!actual && actual.length < value.length && value.startsWith(actual)
+          : actual === value;
     if (!matches) return `reply ${name} is ${JSON.stringify(actual)}, expected ${value}`;
   }
   return undefined;

@@ -4,6 +4,9 @@ import type { LoadResult } from "./load";
 import type { Machine } from "./machine";
 import type { PushKind } from "./pushes";
 import type { StormResult } from "./token-storm";
+import type { CostRow, RemoteLatencyRow } from "./cost";
+import type { ComponentStormResult } from "./component-storm";
+import type { PRICES } from "./prices";
 
 /** Which floor a row measures: a fixed string only, or the push read first. */
 export type FloorKind = "fixed string" | "reads the body";
@@ -73,6 +76,12 @@ export interface Report {
   startup: StartupProfile;
   rows: ScenarioRow[];
   storm: StormResult;
+  prices: typeof PRICES;
+  cost: CostRow[];
+  /** What the counted Workers' API calls reached. */
+  costWeChat: string;
+  remoteLatency: RemoteLatencyRow[];
+  componentStorm: ComponentStormResult;
   budgets: Budget[];
   seconds: number;
 }
@@ -172,6 +181,95 @@ export function renderReport(report: Report): string {
       `slowest ${report.storm.maxMs.toFixed(1)} ms); upstream token fetches: ` +
       `${report.storm.upstreamFetches}; failures: ${report.storm.failures}.`
     : `skipped: ${report.storm.reason}`;
+  const n = (value: number, digits = 2) => (value === 0 ? "0" : value.toFixed(digits));
+  const costTable = table(
+    [
+      "Configuration",
+      "Push",
+      "Rate",
+      "Worker requests",
+      "DO requests",
+      "DO active ms",
+      "rows read",
+      "rows written",
+      "KV reads",
+      "KV writes",
+      "subrequests",
+      "$ / M pushes",
+      "× request fee",
+      "$ Worker req.",
+      "$ DO req.",
+      "$ DO duration",
+      "$ rows written",
+      "p50 ms",
+      "Failures",
+    ],
+    report.cost.map((row) => [
+      row.config,
+      row.label,
+      row.rate === "idle" ? "idle" : "c32",
+      n(row.ops.workerRequests),
+      n(row.ops.doRequests),
+      n(row.ops.doActiveMs, 1),
+      n(row.ops.rowsRead),
+      n(row.ops.rowsWritten),
+      n(row.ops.kvReads),
+      n(row.ops.kvWrites),
+      n(row.subrequestsPerPush),
+      row.cost.total.toFixed(3),
+      `${row.cost.timesRequestFee.toFixed(1)}×`,
+      row.cost.workerRequests.toFixed(3),
+      row.cost.doRequests.toFixed(3),
+      row.cost.doDuration.toFixed(3),
+      row.cost.rowsWritten.toFixed(3),
+      row.p50Ms.toFixed(1),
+      String(row.failures),
+    ]),
+  );
+  const breakdowns = report.cost
+    .filter((row) => row.config === "every feature on")
+    .map((row) => {
+      const calls = Object.entries(row.doCalls)
+        .filter(([, perPush]) => perPush > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([call, perPush]) => `${call} ${n(perPush, 3)}`)
+        .join(", ");
+      const rows = row.rows
+        .filter((r) => r.written > 0 || r.read > 0)
+        .map((r) => `\`${r.statement}\` r ${n(r.read, 3)} w ${n(r.written, 3)}`)
+        .join("; ");
+      return `- **${row.label}, ${row.rate}**: DO calls per push: ${calls || "none"}. Rows per push: ${rows || "none"}.`;
+    })
+    .join("\n");
+  const latencyTable = table(
+    ["Added per DO call", "Push", "Conns", "Pushes", "p50 ms", "p99 ms", "Failures"],
+    report.remoteLatency.map((row) => [
+      `${row.delayMs} ms`,
+      row.label,
+      String(row.connections),
+      String(row.pushes),
+      row.p50Ms.toFixed(1),
+      row.p99Ms.toFixed(1),
+      String(row.failures),
+    ]),
+  );
+  const prices = report.prices;
+  const priceLine =
+    `List prices read ${prices.readOn} (bench/lib/prices.ts; ${prices.sources.join(", ")}): ` +
+    `Workers $${prices.workers.requestPerMillion}/M requests; Durable Objects ` +
+    `$${prices.durableObjects.requestPerMillion}/M requests, ` +
+    `$${prices.durableObjects.gbSecondPerMillion}/M GB-s (128 MB each), ` +
+    `$${prices.durableObjects.rowsReadPerMillion}/M rows read, ` +
+    `$${prices.durableObjects.rowsWrittenPerMillion}/M rows written; KV ` +
+    `$${prices.kv.readPerMillion}/M reads, $${prices.kv.writePerMillion}/M writes. ` +
+    `The Workers request fee alone is $${prices.workers.requestPerMillion} per million pushes.`;
+  const component = report.componentStorm.ran
+    ? `${report.componentStorm.callers} callers over ${report.componentStorm.authorisers} ` +
+      `authorisers served in ${report.componentStorm.allServedMs.toFixed(1)} ms; upstream ` +
+      `api_authorizer_token calls ${report.componentStorm.upstreamAuthoriserTokenCalls}, ` +
+      `api_component_token calls ${report.componentStorm.upstreamComponentTokenCalls}; ` +
+      `failures ${report.componentStorm.failures}.`
+    : report.componentStorm.reason;
   return [
     `Measured ${report.date}${report.smoke ? " — SMOKE RUN, figures not meaningful" : ""}.`,
     "",
@@ -210,6 +308,31 @@ export function renderReport(report: Report): string {
     "### Token authority under a storm",
     "",
     storm,
+    "",
+    "### What a push costs",
+    "",
+    "Billable operations per push, counted on the deployed bundle (bench/servers/counting/), and " +
+      "dollars per million pushes at list prices (Workers CPU not included). API calls went to " +
+      `${report.costWeChat}.`,
+    "",
+    priceLine,
+    "",
+    report.cost.length ? costTable : "not measured in this run",
+    "",
+    "Where they go (every feature on; calls and rows per push, by binding and method, by class and statement):",
+    "",
+    breakdowns || "not measured in this run",
+    "",
+    "### Latency with a remote Durable Object",
+    "",
+    "The push's latency with a delay added to every Durable Object call (half before, half after " +
+      "it), every feature on, pushes sent one at a time (c1) and 32 at a time (c32).",
+    "",
+    report.remoteLatency.length ? latencyTable : "not measured in this run",
+    "",
+    "### Storm over many authorisers (issue 18)",
+    "",
+    component,
     "",
   ].join("\n");
 }

@@ -48,25 +48,34 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function runTokenStorm(options: StormOptions): Promise<StormResult> {
-  if (!existsSync(FAKE_SERVER)) {
-    return { ran: false, reason: "dev/fake-wechat/serve.ts (the fake WeChat API) is missing" };
-  }
+/** The fake WeChat API on loopback, for one account; undefined when it is missing. */
+export async function startFakeWeChat(
+  appId: string,
+  appSecret: string,
+): Promise<ServerProcess | undefined> {
+  if (!existsSync(FAKE_SERVER)) return undefined;
   const port = await freePort();
-  const fake = await startServer(
+  return startServer(
     "fake WeChat",
     FAKE_SERVER,
     {},
     {
       args: ["--port", String(port), "--host", "127.0.0.1"].concat([
         "--appid",
-        options.appId,
+        appId,
         "--secret",
-        options.appSecret,
+        appSecret,
       ]),
       ready: /fake WeChat API on (http:\/\/\S+)/,
     },
   );
+}
+
+export async function runTokenStorm(options: StormOptions): Promise<StormResult> {
+  const fake = await startFakeWeChat(options.appId, options.appSecret);
+  if (!fake) {
+    return { ran: false, reason: "dev/fake-wechat/serve.ts (the fake WeChat API) is missing" };
+  }
   let worker: ServerProcess | undefined;
   try {
     worker = await options.startWorker({ WECHAT_API_BASE: fake.url });

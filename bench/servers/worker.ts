@@ -4,12 +4,17 @@
  * SQLite-backed ones, rate limiters, vars) are read from the wrangler config the Worker deploys
  * with; storage is in memory, so every run starts cold and clean.
  *
- * Input (env BENCH_WORKER, JSON): { script, config?, bindings? }. Prints `READY <url>` when
- * listening on 127.0.0.1, and shuts workerd down on SIGTERM.
+ * With `countOps`, the entry module is the bench's counting wrapper (bench/servers/counting/),
+ * which imports the bundle unchanged and counts every billable operation its bindings perform.
+ *
+ * Input (env BENCH_WORKER, JSON): { script, config?, bindings?, countOps? }. Prints
+ * `READY <url>` when listening on 127.0.0.1, and shuts workerd down on SIGTERM.
  */
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { countingModules } from "./counting/entry.ts";
 
 interface WorkerServerOptions {
   /** The bundle's entry module (output of `wrangler deploy --dry-run --outdir`). */
@@ -20,6 +25,8 @@ interface WorkerServerOptions {
   bindings?: Record<string, string>;
   /** Opens workerd's V8 inspector on this port (for `npm run bench -- --profile`). */
   inspectorPort?: number;
+  /** Serve the bundle behind the counting wrapper (bench/servers/counting/). */
+  countOps?: boolean;
 }
 
 const options = JSON.parse(process.env.BENCH_WORKER ?? "{}") as WorkerServerOptions;
@@ -35,8 +42,17 @@ const miniflare = new Miniflare(
   convertV4MiniflareOptions({
     ...fromConfig,
     // The bundle is self-contained ES modules; wrangler's own source paths do not apply.
-    modules: true,
-    scriptPath: options.script,
+    ...(options.countOps
+      ? {
+          modules: countingModules(
+            options.script,
+            readFileSync(options.script, "utf8"),
+            Object.values(
+              (fromConfig.durableObjects ?? {}) as Record<string, { className: string } | string>,
+            ).map((binding) => (typeof binding === "string" ? binding : binding.className)),
+          ),
+        }
+      : { modules: true, scriptPath: options.script }),
     modulesRoot: dirname(options.script),
     bindings: { ...(fromConfig.bindings as object | undefined), ...options.bindings },
     host: "127.0.0.1",
