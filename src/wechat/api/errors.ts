@@ -28,7 +28,10 @@ const HINTS: Record<number, string> = {
   42002: "refresh_token expired: the user must authorise again.",
   42007: "The user changed their password: user-level tokens are revoked; authorise again.",
   43004: "The user does not follow the account.",
-  43101: "The user refuses messages (subscription cancelled).",
+  40037:
+    "Invalid template_id: use an id of this account's templates (template messages: get_all_private_template; subscription notices: /wxaapi/newtmpl/gettemplate).",
+  43101:
+    "The follower has not accepted this subscription template (or used up a one-time acceptance, or refused it): ask again with a subscription popup.",
   45009:
     "The daily API quota is used up (the token endpoint included): calls fail until it resets at midnight (Beijing time); clear_quota can reset it 10 times a month (POST /admin/quota/clear).",
   45011: "API minute quota reached: slow down and retry in a minute.",
