@@ -28,8 +28,6 @@ const HINTS: Record<number, string> = {
   42002: "refresh_token expired: the user must authorise again.",
   42007: "The user changed their password: user-level tokens are revoked; authorise again.",
   43004: "The user does not follow the account.",
-  40037:
-    "Invalid template_id: use an id of this account's templates (template messages: get_all_private_template; subscription notices: /wxaapi/newtmpl/gettemplate).",
   43101:
     "The follower has not accepted this subscription template (or used up a one-time acceptance, or refused it): ask again with a subscription popup.",
   45009:
