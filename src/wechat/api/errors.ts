@@ -89,6 +89,11 @@ export function isTokenRejected(errcode: number): boolean {
   return TOKEN_REJECTED.has(errcode);
 }
 
+/** Every errcode with a hint of its own (docs/operations.md has a row for each). */
+export function hintedErrcodes(): number[] {
+  return [...Object.keys(HINTS).map(Number), 40164].sort((a, b) => a - b);
+}
+
 /** The caller's IP as WeChat reports it in a 40164 errmsg ("invalid ip 1.2.3.4 ipv6 ..., not in whitelist"). */
 function reportedIp(errmsg: string): string | undefined {
   return /invalid ip ([0-9a-fA-F.:]+)/.exec(errmsg)?.[1];
