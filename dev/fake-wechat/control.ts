@@ -9,10 +9,12 @@
  * POST /__fake/advance?seconds=N        → moves the fake's clock
  * POST /__fake/reset                    → forgets the request log
  * Messaging and OAuth controls (outbox, interaction, oauth-user): platform-control.ts
+ * The 第三方平台's pushes and authorisations (/__fake/component/*): endpoints/component.ts
  */
 import type { FakeWeChat } from "./fake.ts";
 import { jsonAnswer } from "./endpoints/types.ts";
 import type { Failure } from "./failures.ts";
+import { componentControl } from "./endpoints/component.ts";
 import { platformControl } from "./platform-control.ts";
 
 export const CONTROL_PREFIX = "/__fake/";
@@ -33,6 +35,8 @@ export async function control(fake: FakeWeChat, request: Request): Promise<Respo
   }
   const platform = await platformControl(fake, request, action);
   if (platform) return platform;
+  const component = await componentControl(fake, request, action);
+  if (component) return component;
   if (request.method !== "POST") return jsonAnswer({ error: "unknown control" }, 404);
   switch (action) {
     case "inject": {

@@ -171,6 +171,28 @@ describe("GET /component/callback", () => {
   });
 });
 
+describe("the fake's authorisation page", () => {
+  it("sends the browser back with an auth_code for biz_appid, once per pre_auth_code", async () => {
+    const start = await appFetch(
+      "/component/authorize?biz_appid=wx00000000000a0001",
+      { headers: BEARER },
+      ADMIN,
+    );
+    const jar = new CookieJar().take(start);
+    const page = start.headers
+      .get("location")!
+      .replace("https://mp.weixin.qq.com", "https://api.weixin.qq.com");
+    expect(new URL(page).searchParams.get("biz_appid")).toBe(AUTHORIZER);
+    const agreed = await fake.fetch(new Request(page));
+    expect(agreed.status).toBe(302);
+    const back = agreed.headers.get("location")!;
+    expect(new URL(back).searchParams.get("auth_code")).toMatch(/^queryauthcode@@@/);
+    expect((await appFetch(back, { headers: jar.header() })).status).toBe(200);
+    expect(await findAuthorizer(env, AUTHORIZER)).toMatchObject({ active: true });
+    expect((await fake.fetch(new Request(page))).status).toBe(400);
+  });
+});
+
 describe("authorisation pushes", () => {
   it("authorized registers the account; unauthorized marks it inactive and stops its token", async () => {
     const { authCode } = simulateAuthorization(fake, AUTHORIZER);

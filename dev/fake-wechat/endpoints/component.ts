@@ -68,6 +68,8 @@ export interface ComponentState {
   preAuthCodes: Map<string, number>;
   authCodes: Map<string, { appid: string; expiresAt: number; used: boolean }>;
   authorizers: Map<string, FakeAuthorizer>;
+  /** The account componentloginpage authorises when the link names none (biz_appid). */
+  nextAuthorizer: string;
 }
 
 const states = new WeakMap<FakeWeChat, ComponentState>();
@@ -83,6 +85,7 @@ export function componentState(fake: FakeWeChat): ComponentState {
       preAuthCodes: new Map(),
       authCodes: new Map(),
       authorizers: new Map(),
+      nextAuthorizer: "wx00000000000a0001",
     };
     states.set(fake, state);
   }
@@ -254,14 +257,6 @@ const authorizerInfo: Endpoint = {
   },
 };
 
-export const componentEndpoints: Endpoint[] = [
-  componentToken,
-  createPreAuthCode,
-  queryAuth,
-  authorizerToken,
-  authorizerInfo,
-];
-
 function newRefreshToken(): string {
   return `refreshtoken@@@${randomToken(43)}`;
 }
@@ -371,4 +366,142 @@ export async function componentAuthorizationPush(
     fields.PreAuthCode = `preauthcode@@@${randomToken(64)}`;
   }
   return signComponentPush(fake, fields, options);
+}
+
+/**
+ * GET /cgi-bin/componentloginpage (on mp.weixin.qq.com; point WECHAT_MP_BASE at the fake) plays
+ * the administrator who scans and agrees at once: it checks the request like WeChat (the
+ * component appid, an unexpired pre_auth_code, a redirect_uri) and answers 302 to
+ * redirect_uri?auth_code=…&expires_in=3600 for `biz_appid`, or the account set with
+ * `POST /__fake/component/next-authorizer`. Each pre_auth_code serves one visit.
+ */
+const loginPage: Endpoint = {
+  method: "GET",
+  path: "/cgi-bin/componentloginpage",
+  auth: false,
+  handle({ query, fake, now }) {
+    const state = componentState(fake);
+    const refusal = (message: string) =>
+      new Response(`<html><body><p>${message}</p></body></html>`, {
+        status: 400,
+        headers: { "content-type": "text/html; charset=utf-8" },
+      });
+    if (query.get("component_appid") !== state.appid) return refusal("component_appid 参数错误");
+    const preAuthCode = query.get("pre_auth_code") ?? "";
+    const expiresAt = state.preAuthCodes.get(preAuthCode);
+    if (expiresAt === undefined || now >= expiresAt) return refusal("pre_auth_code 已过期或无效");
+    state.preAuthCodes.delete(preAuthCode);
+    let redirect: URL;
+    try {
+      redirect = new URL(query.get("redirect_uri") ?? "");
+    } catch {
+      return refusal("redirect_uri 参数错误");
+    }
+    const appid = query.get("biz_appid") || state.nextAuthorizer;
+    const { authCode, expiresIn } = simulateAuthorization(fake, appid);
+    redirect.searchParams.set("auth_code", authCode);
+    redirect.searchParams.set("expires_in", String(expiresIn));
+    return new Response(null, { status: 302, headers: { location: redirect.toString() } });
+  },
+};
+
+export const componentEndpoints: Endpoint[] = [
+  componentToken,
+  createPreAuthCode,
+  queryAuth,
+  authorizerToken,
+  authorizerInfo,
+  loginPage,
+];
+
+/**
+ * `/__fake/component/*`, for the fake run as a server (serve.ts): WeChat's pushes to the
+ * 授权事件接收URL and the administrator's side of an authorisation. WeChat has no such paths.
+ *
+ * POST /__fake/component/ticket {url}                       push a new ticket to url
+ * POST /__fake/component/authorize {appid, funcInfo?}       → { auth_code, expires_in }
+ * POST /__fake/component/event {url, infoType, appid, authCode?}  push an authorisation change
+ * POST /__fake/component/unauthorize {appid}                the account cancels (61003 next)
+ * POST /__fake/component/rotate {appid}                     next refresh hands a new refresh token
+ * POST /__fake/component/next-authorizer {appid}            who componentloginpage authorises
+ * GET  /__fake/component                                    authorisers (appid, active) and counts
+ */
+export async function componentControl(
+  fake: FakeWeChat,
+  request: Request,
+  action: string,
+): Promise<Response | undefined> {
+  if (action !== "component" && !action.startsWith("component/")) return undefined;
+  const state = componentState(fake);
+  const json = (body: unknown, status = 200) => Response.json(body, { status });
+  if (request.method === "GET" && action === "component") {
+    return json({
+      appid: state.appid,
+      tickets: state.tickets.size,
+      authorizers: [...state.authorizers.values()].map(({ appid, active, funcInfo }) => ({
+        appid,
+        active,
+        funcInfo,
+      })),
+    });
+  }
+  if (request.method !== "POST") return json({ error: "unknown control" }, 404);
+  const body = (await request.json().catch(() => ({}))) as {
+    url?: string;
+    appid?: string;
+    infoType?: "authorized" | "updateauthorized" | "unauthorized";
+    authCode?: string;
+    funcInfo?: number[];
+  };
+  const appid = body.appid ?? "";
+  const send = async (push: ComponentPush) => {
+    if (!body.url) return json({ error: "url is required" }, 400);
+    const target = new URL(body.url);
+    const response = await fetch(new URL(push.path, target.origin), {
+      method: "POST",
+      body: push.body,
+      headers: { "content-type": "text/xml" },
+    });
+    return json({ status: response.status, answer: await response.text() });
+  };
+  switch (action) {
+    case "component/ticket": {
+      const path = body.url ? new URL(body.url).pathname : undefined;
+      return send(await componentTicketPush(fake, path ? { path } : {}));
+    }
+    case "component/authorize": {
+      if (!/^wx[0-9a-f]{16}$/.test(appid)) return json({ error: "appid is required" }, 400);
+      const { authCode, expiresIn } = simulateAuthorization(
+        fake,
+        appid,
+        body.funcInfo ? { funcInfo: body.funcInfo } : {},
+      );
+      return json({ auth_code: authCode, expires_in: expiresIn });
+    }
+    case "component/event": {
+      if (!body.infoType || !appid) return json({ error: "infoType and appid are required" }, 400);
+      const path = body.url ? new URL(body.url).pathname : undefined;
+      return send(
+        await componentAuthorizationPush(
+          fake,
+          body.infoType,
+          appid,
+          body.authCode,
+          path ? { path } : {},
+        ),
+      );
+    }
+    case "component/unauthorize":
+      simulateUnauthorization(fake, appid);
+      return json({ ok: true });
+    case "component/rotate":
+      rotateRefreshToken(fake, appid);
+      return json({ ok: true });
+    case "component/next-authorizer":
+      if (!/^wx[0-9a-f]{16}$/.test(appid)) return json({ error: "appid is required" }, 400);
+      state.nextAuthorizer = appid;
+      return json({ ok: true });
+    default:
+      return json({ error: "unknown control" }, 404);
+  }
 }
