@@ -15,7 +15,7 @@
  * filling with old publishes (freepublish/batchget and getarticle still reach them). The hook
  * runs through `waitUntil` after the push is answered: every failure is logged and swallowed.
  */
-import { loadConfig } from "../config";
+import type { WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { describeError, log } from "../log";
 import type { InboundMessage, PublishJobFinishEvent } from "../wechat/message";
@@ -49,16 +49,22 @@ function recordOf(event: PublishJobFinishEvent): PublishEventRecord {
   };
 }
 
-/** Keeps a PUBLISHJOBFINISH push for its publish_id; leaves every other push alone. */
-export function publishJobHook(message: InboundMessage, env: Env): Promise<void> | undefined {
+/**
+ * Keeps a PUBLISHJOBFINISH push for its publish_id under the account the push came for (the
+ * callback's account view); leaves every other push alone.
+ */
+export function publishJobHook(
+  message: InboundMessage,
+  env: Env,
+  account: WeChatConfig,
+): Promise<void> | undefined {
   if (message.msgType !== "event" || message.event !== "PUBLISHJOBFINISH") return undefined;
-  const loaded = loadConfig(env);
-  if (!loaded.ok || !loaded.config.appId || !env.TOKEN_CACHE) return undefined;
+  if (!account.appId || !env.TOKEN_CACHE) return undefined;
   if (!/^\d{1,20}$/.test(message.publishId)) {
     log.warn("publish.event.ignored", { reason: "publish_id is not a decimal id" });
     return undefined;
   }
-  return keep(env.TOKEN_CACHE, loaded.config.appId, recordOf(message));
+  return keep(env.TOKEN_CACHE, account.appId, recordOf(message));
 }
 
 async function keep(kv: KVNamespace, appId: string, record: PublishEventRecord): Promise<void> {

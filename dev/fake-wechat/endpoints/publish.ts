@@ -2,8 +2,9 @@
  * 发布: /cgi-bin/freepublish/{submit,get,delete,getarticle,batchget}, and the PUBLISHJOBFINISH
  * push a finished job produces.
  *
- * - An account marked unverified (`setPublishingVerified(fake, false)`: a personal account, an
- *   unverified organisation or one that cannot be verified) gets 48001 "api unauthorized" from
+ * - An account marked unverified (`setPublishingVerified(fake, false)`, or the playground's
+ *   `POST /__fake/account {"customer_service": false}`: a personal account, an unverified
+ *   organisation or one that cannot be verified) gets 48001 "api unauthorized" from
  *   every freepublish endpoint: WeChat withdrew them from those accounts in July 2025 (the 发布能力
  *   page's note), and the community threads show the answer as 48001. Drafts stay allowed.
  * - submit takes the draft out of the draft box (an unknown media_id is 40007) and answers a
@@ -17,6 +18,7 @@
  */
 import type { FakeWeChat } from "../fake.ts";
 import { renderXml, type XmlOutputElement } from "../../../src/wechat/xml-write.ts";
+import { platformState } from "../platform-state.ts";
 import { draftBox, findDraft, pageOf, withoutContent } from "./drafts.ts";
 import { randomToken, WeChatFault, type Endpoint, type EndpointContext } from "./types.ts";
 
@@ -70,7 +72,12 @@ export function setPublishingVerified(fake: FakeWeChat, verified: boolean): void
 }
 
 function requireVerified({ fake }: EndpointContext) {
-  if (!publishingState(fake).verified) throw new WeChatFault(48001, "api unauthorized");
+  // The playground's account switch (POST /__fake/account {customer_service: false}) stands for
+  // an unverified subscription account: since July 2025 that account has no freepublish either.
+  const { customerService } = platformState(fake);
+  if (!publishingState(fake).verified || !customerService) {
+    throw new WeChatFault(48001, "api unauthorized");
+  }
 }
 
 const done = (fake: FakeWeChat, job: PublishJob, now: number) =>

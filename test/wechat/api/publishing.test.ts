@@ -208,6 +208,12 @@ describe("freepublish against the fake", () => {
     await expect(batchGetPublished(client, { offset: 0, count: 1 })).rejects.toMatchObject({
       errcode: 48001,
     });
+    // The playground's switch for an unverified subscription account means the same.
+    setPublishingVerified(fake, true);
+    platformState(fake).customerService = false;
+    await expect(submitPublish(client, media_id)).rejects.toMatchObject({ errcode: 48001 });
+    platformState(fake).customerService = true;
+    expect((await submitPublish(client, media_id)).publish_id).toMatch(/^\d+$/);
   });
 
   it("the PUBLISHJOBFINISH push the fake makes parses into the event, matching freepublish/get", async () => {
