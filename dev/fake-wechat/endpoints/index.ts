@@ -8,6 +8,7 @@ import { mediaEndpoints } from "./media.ts";
 import { menuEndpoints } from "./menu.ts";
 import { messageEndpoints } from "./messages.ts";
 import { oauthEndpoints } from "./oauth.ts";
+import { customServiceEndpoints } from "./customservice.ts";
 import { openApiEndpoints } from "./openapi.ts";
 import { publishEndpoints } from "./publish.ts";
 import { qrCodeEndpoints } from "./qrcode.ts";
@@ -28,6 +29,7 @@ export const endpoints: Endpoint[] = [
   ...mediaEndpoints,
   ...oauthEndpoints,
   ...openApiEndpoints,
+  ...customServiceEndpoints,
   ...draftEndpoints,
   ...publishEndpoints,
   ...tagEndpoints,
