@@ -91,7 +91,8 @@ export function oauthRoutes() {
     const authorize = buildAuthorizeUrl({
       openBase: config.openBase,
       appId: config.appId,
-      redirectUri: `${origin}/oauth/callback`,
+      // WeChat keeps the redirect's query: the callback then picks the same account.
+      redirectUri: `${origin}/oauth/callback${c.req.query("appid") === undefined ? "" : `?appid=${config.appId}`}`,
       scope,
       state,
     });
@@ -157,7 +158,14 @@ export function oauthRoutes() {
   });
 
   app.get("/me", async (c) => {
-    const session = await openSession(c.var.config, getCookie(c, SESSION_COOKIE));
+    // With WECHAT_ACCOUNTS the session was sealed with the key of the account it signed in to.
+    let config = c.var.config;
+    if (config.accounts.size > 0) {
+      const account = requireAccount(c);
+      if (!account.ok) return account.response;
+      config = account.config;
+    }
+    const session = await openSession(config, getCookie(c, SESSION_COOKIE));
     if (!session) return refuse(c, "not signed in: start at /oauth/login", 401);
     c.header("cache-control", "no-store");
     return c.json(session);

@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { FAKE_APPID } from "../../dev/fake-wechat/fake";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { configuredAccount, loadConfig, type WeChatConfig } from "../../src/config";
+import type { BotContext } from "../../src/bot/context";
 import type { Env } from "../../src/env";
 import { createApiClient } from "../../src/token";
 import type { CredentialRecord } from "../../src/token/records";
@@ -102,7 +103,7 @@ describe("each account has its own token authority", () => {
 });
 
 describe("the cron watchdog", () => {
-  const worker = createWorker(new WeChatRouter());
+  const worker = createWorker(new WeChatRouter<BotContext>());
   async function cron(overrides: Partial<Env> = {}) {
     const ctx = createExecutionContext();
     await worker.scheduled(
