@@ -15,11 +15,12 @@ import { ApiInputError } from "../wechat/api/input-error";
 import { MenuInvalidError } from "../wechat/api/menu";
 import type { AccountConfig } from "../config";
 
-const MAX_JSON_BYTES = 1024 * 1024 + 64 * 1024;
+// A draft holds up to 8 articles of under 1 MB each, plus JSON's own overhead.
+const MAX_JSON_BYTES = 8 * 1024 * 1024 + 256 * 1024;
 
 type JsonBody = { ok: true; value: unknown } | { ok: false; response: Response };
 
-/** The request's JSON body (a draft's content may approach 1 MB), or the 4xx to answer. */
+/** The request's JSON body, or the 4xx to answer (413 past the largest draft WeChat takes). */
 export async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
   const read = await readBoundedText(c.req.raw, MAX_JSON_BYTES);
   if (!read.ok) return { ok: false, response: c.json({ error: read.reason }, read.status) };
