@@ -6,8 +6,9 @@
  * string, and so does this module, so it matches the `MsgID` of the TEMPLATESENDJOBFINISH push
  * that reports delivery.
  *
- * The 2023 rules (关于规范公众号模板消息的再次公告, in force since 2023-05-04): templates lost their
- * `first` and `remark` fields and every colour. WeChat still accepts a send that carries them and
+ * The 2023 rules (关于规范公众号模板消息的公告, from 2023-03-30: the remark field no longer shown and
+ * custom colours drawn in the default colour; its 再次公告 later in 2023 took `first` out too):
+ * templates lost their `first` and `remark` fields and every colour. WeChat still accepts a send that carries them and
  * silently drops them, so the follower never sees what the sender wrote there. `sendTemplateMessage`
  * refuses such a send before it leaves (`ApiInputError` naming the field), so the loss is noticed
  * when the code is written, not after a follower complains.
@@ -108,17 +109,17 @@ export const RETIRED_TEMPLATE_KEYWORDS = ["first", "remark"] as const;
  */
 export function template2023Problem(message: Record<string, unknown>): string | undefined {
   if (message.topcolor !== undefined) {
-    return "topcolor: templates have no colours since 2023-05-04; WeChat ignores it, remove it";
+    return "topcolor: templates have no colours since 2023; WeChat ignores it, remove it";
   }
   const data = message.data as Record<string, unknown>;
   for (const keyword of RETIRED_TEMPLATE_KEYWORDS) {
     if (keyword in data) {
-      return `data.${keyword}: templates have no ${keyword} field since 2023-05-04; WeChat drops it unseen, put the text in one of the template's own keywords`;
+      return `data.${keyword}: templates have no ${keyword} field since 2023; WeChat drops it unseen, put the text in one of the template's own keywords`;
     }
   }
   for (const [keyword, field] of Object.entries(data)) {
     if (typeof field === "object" && field !== null && "color" in field) {
-      return `data.${keyword}.color: templates have no colours since 2023-05-04; WeChat ignores it, remove it`;
+      return `data.${keyword}.color: templates have no colours since 2023; WeChat ignores it, remove it`;
     }
   }
   return undefined;
