@@ -10,6 +10,7 @@
 import { Hono } from "hono/tiny";
 import type { AppEnv } from "../app-env";
 import { authorizerAuthority } from "./authorizer-stub";
+import { forgetAuthorizer } from "./authorizers";
 import { componentAuthority } from "./component-stub";
 import { componentSurface, settingsOf } from "./surface";
 
@@ -61,6 +62,7 @@ export function componentAdminRoutes() {
     const authority = authorizerAuthority(c.env, appid);
     if (!(await authority.describe())) return c.json({ error: "no such authoriser" }, 404);
     const result = await authority.forceRefresh();
+    forgetAuthorizer(appid);
     if (!result.ok) return c.json(result, 503);
     return c.json(result);
   });
@@ -73,6 +75,7 @@ export function componentAdminRoutes() {
     const authority = authorizerAuthority(c.env, appid);
     const had = (await authority.describe()) !== undefined;
     await authority.remove();
+    forgetAuthorizer(appid);
     if (!known && !had) return c.json({ error: "no such authoriser" }, 404);
     return c.json({ removed: appid });
   });

@@ -143,16 +143,18 @@ export class AuthorizerAuthority extends DurableObject<Env> {
   async getAccessToken(): Promise<LeaseResult> {
     const refused = this.#refusal();
     if (refused) return refused;
-    await this.#noteServed();
-    return this.#keeper.serve();
+    const result = await this.#keeper.serve();
+    if (result.ok) await this.#noteServed();
+    return result;
   }
 
   /** Compare-and-expire: WeChat rejected `rejected` (40001, 40014, 42001). */
   async replaceRejectedAccessToken(rejected: string): Promise<LeaseResult> {
     const refused = this.#refusal();
     if (refused) return refused;
-    await this.#noteServed();
-    return this.#keeper.replaceRejected(rejected);
+    const result = await this.#keeper.replaceRejected(rejected);
+    if (result.ok) await this.#noteServed();
+    return result;
   }
 
   /** The admin's forced refresh: a new token now, whatever the rule says (backoff still applies). */
@@ -217,7 +219,7 @@ export class AuthorizerAuthority extends DurableObject<Env> {
     const now = Date.now();
     // One write per token lifetime is enough to tell "in use" from "idle".
     const token = this.#keeper.record;
-    if (token && this.#lastServedAt >= token.refreshedAt) return;
+    if (token && this.#lastServedAt >= token.refreshedAt && this.#alarmAt !== null) return;
     this.#lastServedAt = now;
     await this.ctx.storage.put(SERVED_KEY, now);
     if (this.#alarmAt === null) await this.#scheduleAlarm();

@@ -18,13 +18,38 @@ function componentReady(env: Env): boolean {
   );
 }
 
+/** Known authorisers, per isolate: the push path asks for every push. */
+const recent = new Map<string, { view: AuthorizerView; until: number }>();
+const RECENT_MS = 15_000;
+const RECENT_MAX = 1000;
+
 /**
  * The authoriser `appid` as its authority knows it, or undefined when the component is off, its
  * bindings are missing, or this appid never authorised it. `active: false` means revoked.
+ *
+ * On the push path: verify the push's signature with `componentPushKeys(env)` first, so that an
+ * unsigned request costs no Durable Object call. An authoriser found is remembered in the
+ * isolate for a few seconds, so a revocation seen by another isolate may take that long to show
+ * here (its token source refuses at once); an appid not found is asked again every time.
  */
 export async function findAuthorizer(env: Env, appid: string): Promise<AuthorizerView | undefined> {
   if (!/^wx[0-9a-f]{16}$/.test(appid) || !componentReady(env)) return undefined;
-  return authorizerAuthority(env, appid).describe();
+  const now = Date.now();
+  const known = recent.get(appid);
+  if (known && known.until > now) return known.view;
+  const view = await authorizerAuthority(env, appid).describe();
+  if (view) {
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(appid, { view, until: now + RECENT_MS });
+  } else {
+    recent.delete(appid);
+  }
+  return view;
+}
+
+/** Forgets what this isolate remembers of `appid`: its state was just changed from here. */
+export function forgetAuthorizer(appid: string): void {
+  recent.delete(appid);
 }
 
 function unwrap(result: LeaseResult): string {

@@ -8,6 +8,7 @@ import type { Env } from "../env";
 import { log } from "../log";
 import type { AuthorizerView } from "./authorizer-authority";
 import { authorizerAuthority } from "./authorizer-stub";
+import { forgetAuthorizer } from "./authorizers";
 import { queryAuth } from "./component-api";
 import { componentAuthority } from "./component-stub";
 import { withComponentToken } from "./component-token";
@@ -45,6 +46,7 @@ export async function registerAuthorization(
     info.authorizerAppId,
     info.funcInfo,
   );
+  forgetAuthorizer(info.authorizerAppId);
   log.info("component.authorizer_registered", {
     appid: info.authorizerAppId,
     permissions: info.funcInfo.join(","),
@@ -61,4 +63,5 @@ export async function revokeAuthorization(
 ): Promise<void> {
   await authorizerAuthority(env, authorizerAppId).deactivate(reason);
   await componentAuthority(env, settings.componentAppId).markInactive(authorizerAppId, reason);
+  forgetAuthorizer(authorizerAppId);
 }
