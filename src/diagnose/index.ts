@@ -12,6 +12,7 @@ import type { Env } from "../env";
 import { createApiClient, tokenAuthority } from "../token";
 import { apiDomainCheck } from "./api-domain-check";
 import { callbackCheck } from "./callback-check";
+import { probePermissions } from "./permission-probes";
 import { permissionsCheck } from "./permissions-check";
 import { couldNotRun, within, type CheckOutcome, type Problem } from "./problem";
 import { quotaCheck } from "./quota-check";
@@ -45,12 +46,14 @@ export async function diagnoseAccount(
   const run = (doing: string, check: () => Promise<CheckOutcome>) =>
     within(ms, check()).catch((error: unknown) => couldNotRun(error, doing));
 
-  const [apiDomain, callback, quota] = await Promise.all([
+  const [apiDomain, callback, quota, probes] = await Promise.all([
     run("get_api_domain_ip", () => apiDomainCheck(client)),
     run("callback/check", () => callbackCheck(client)),
     run("openapi/quota/get", async () =>
       quotaCheck(client, config, await authority.quotaClears().catch(() => undefined)),
     ),
+    // Probes that cannot answer leave the areas as learnt.
+    within(ms, probePermissions(client)).catch(() => ({})),
   ]);
   const [token, permissions] = await Promise.all([
     run("the token authority", async () => {
@@ -61,7 +64,7 @@ export async function diagnoseAccount(
       );
     }),
     run("the token authority", async () =>
-      permissionsCheck(config, await authority.accountPermissions()),
+      permissionsCheck(config, await authority.accountPermissions(), probes),
     ),
   ]);
 

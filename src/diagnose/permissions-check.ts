@@ -1,16 +1,35 @@
 /**
  * What the account may not do, as WeChat's answers taught the Worker (src/token/permissions.ts):
- * each area refused with 48001 or 48004, when, and what it takes. WeChat has no API that lists an
- * account's permissions, so an area never called is not known either way.
+ * each area refused with 48001 or 48004, when, and what it takes, with what the read-only probes
+ * just found (permission-probes.ts). WeChat has no API that lists an account's permissions, so
+ * an area neither called nor probed is not known either way.
  */
 import type { AccountConfig } from "../config";
 import { AREA_NEEDS, isoTime, type AccountPermissions, type PermissionArea } from "../token";
+import type { ProbeResult } from "./permission-probes";
 import { outcome, type CheckOutcome, type Problem } from "./problem";
 
+/**
+ * `learnt` is what the authority remembers; `probes` what the read-only probes just found, which
+ * wins for their areas (the authority learns it too, after the response).
+ */
 export function permissionsCheck(
   config: AccountConfig,
-  permissions: AccountPermissions,
+  learnt: AccountPermissions,
+  probes: Partial<Record<PermissionArea, ProbeResult>> = {},
 ): CheckOutcome {
+  const permissions: AccountPermissions = { ...learnt };
+  for (const [area, probe] of Object.entries(probes) as [PermissionArea, ProbeResult][]) {
+    if (probe.allowed === true) delete permissions[area];
+    else if (probe.allowed === false && !permissions[area]) {
+      permissions[area] = {
+        allowed: false,
+        errcode: probe.errcode,
+        learntAt: Date.now(),
+        path: probe.path,
+      };
+    }
+  }
   const refused: Record<string, unknown> = {};
   const problems: Problem[] = [];
   for (const [area, refusal] of Object.entries(permissions) as [
@@ -40,6 +59,12 @@ export function permissionsCheck(
   return outcome(
     {
       refused,
+      probed: Object.fromEntries(
+        Object.entries(probes).map(([area, probe]) => [
+          area,
+          probe.allowed === true ? "allowed" : probe.allowed === false ? "refused" : "unknown",
+        ]),
+      ),
       note: "Areas never called are not known either way: WeChat has no API that lists permissions.",
     },
     problems,

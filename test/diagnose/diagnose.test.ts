@@ -105,6 +105,26 @@ describe("GET /admin/diagnose", () => {
     expect(after.body.problems).toEqual([]);
   });
 
+  it("names a 48001 on a fresh account without customer service, found by a read-only probe, and remembers it", async () => {
+    fake = await cleanAccount();
+    platformState(fake).customerService = false;
+    const { body } = await admin("GET", "/admin/diagnose");
+    expect(body.checks.permissions.state).toBe("problem");
+    expect(body.checks.permissions.probed).toEqual({
+      "customer-service": "refused",
+      template: "allowed",
+    });
+    const problem = (body.problems as Problem[]).find((p) => p.errcode === 48001);
+    expect(problem?.what).toMatch(/customer-service messages \(客服消息\)/);
+    expect(problem?.why).toMatch(/verified account/);
+    expect(problem?.fix).toMatch(/This needs a verified account \(微信认证\)/);
+    // Nothing was sent to anyone: the probe only lists the customer-service staff.
+    expect(fake.count("/cgi-bin/message/custom/send")).toBe(0);
+    await expect
+      .poll(async () => (await authority().accountPermissions())["customer-service"])
+      .toMatchObject({ allowed: false, errcode: 48001, path: "/cgi-bin/customservice/getkflist" });
+  });
+
   it("learns a 48001 once: further refusals leave the learnt fact as it was", async () => {
     fake = await cleanAccount();
     recordInteraction(fake, OPENID, "message");
