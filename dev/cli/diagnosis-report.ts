@@ -21,8 +21,12 @@ interface Diagnosis {
 
 /** Thrown with the printed report when the diagnosis found problems (exit status 1). */
 export class ProblemsFound extends Error {
-  constructor(readonly report: string) {
+  // A plain field: Node runs this file by stripping types, which has no parameter properties.
+  readonly report: string;
+
+  constructor(report: string) {
     super(report);
+    this.report = report;
   }
 }
 
