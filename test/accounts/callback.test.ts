@@ -3,10 +3,14 @@
  * and mode, has its own replay guard and push ledger partition, and its handlers see it in
  * ctx.account. The single account keeps answering at /wechat.
  */
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { randomMsgId, textPushXml } from "../../dev/fake-wechat/sign-push";
+import { createApp } from "../../src/app";
+import type { BotContext } from "../../src/bot/context";
+import { WeChatRouter } from "../../src/wechat/router";
 import { computeSignature } from "../../src/wechat/signature";
-import { textOf } from "../../src/wechat/xml";
+import { renderXml, textOf } from "../../src/wechat/xml";
 import { COMPATIBLE, PLAIN, SAFE } from "./accounts";
 import {
   accountsWorker,
@@ -239,5 +243,59 @@ describe("an appid that no account has", () => {
     const push = await pushFor(PLAIN, text("slash"), `/wechat/${PLAIN.appid}/`);
     expect((await fetch(push.path, push.init)).status).toBe(200);
     expect(runs.map((run) => run.appid)).toEqual([PLAIN.appid]);
+  });
+});
+
+describe("what a push records is its account's", () => {
+  it("a follow from a QR scene at account A counts in A's statistics only", async () => {
+    const { fetch } = accountsWorker();
+    const follow = renderXml({
+      ToUserName: "gh_0123456789ab",
+      FromUserName: "oFollowerFromAScene0000001",
+      CreateTime: Math.floor(Date.now() / 1000),
+      MsgType: "event",
+      Event: "subscribe",
+      EventKey: "qrscene_spring",
+      Ticket: "TICKET",
+    });
+    const push = await pushFor(SAFE, follow, `/wechat/${SAFE.appid}`, { mode: "safe" });
+    expect((await fetch(push.path, push.init)).status).toBe(200);
+    const ADMIN_KEY = "several-accounts-admin-key-0123456789";
+    const totals = async (appid: string) => {
+      const response = await fetch(
+        `/qr/stats?appid=${appid}`,
+        { headers: { authorization: `Bearer ${ADMIN_KEY}` } },
+        { ADMIN_KEY },
+      );
+      return ((await response.json()) as { totals: Record<string, number> }).totals;
+    };
+    expect(await totals(SAFE.appid)).toEqual({ scans: 1, follows: 1, unfollows: 0 });
+    expect(await totals(COMPATIBLE.appid)).toEqual({ scans: 0, follows: 0, unfollows: 0 });
+    expect(await totals(SINGLE.appid)).toEqual({ scans: 0, follows: 0, unfollows: 0 });
+  });
+});
+
+describe("the callback mounted in the Hono app (createApp)", () => {
+  it("routes /wechat/<appid> to that account, and an unknown one to 404", async () => {
+    const seen: (string | undefined)[] = [];
+    const app = createApp(
+      new WeChatRouter<BotContext>().on("text", (_, ctx) => {
+        seen.push(ctx.account.appid);
+        return "ok";
+      }),
+    );
+    const send = async (path: string, init: RequestInit) => {
+      const ctx = createExecutionContext();
+      const response = await app.fetch(new Request(`https://worker.test${path}`, init), env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+    const push = await pushFor(PLAIN, text("via the app"), `/wechat/${PLAIN.appid}`);
+    expect((await send(push.path, push.init)).status).toBe(200);
+    const slash = await pushFor(PLAIN, text("via the app/"), `/wechat/${PLAIN.appid}/`);
+    expect((await send(slash.path, slash.init)).status).toBe(200);
+    const stranger = await pushFor(PLAIN, text("nobody"), "/wechat/wx9999999999999999");
+    expect((await send(stranger.path, stranger.init)).status).toBe(404);
+    expect(seen).toEqual([PLAIN.appid, PLAIN.appid]);
   });
 });
