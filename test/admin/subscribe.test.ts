@@ -61,6 +61,14 @@ describe("POST /admin/subscribe/send", () => {
     });
   });
 
+  it("is for the account ?appid= names: an appid this Worker does not serve is 404, nothing sent", async () => {
+    recordSubscription(fake, FAKE_APPID, "oUser1", SHIPPED, "accept");
+    const other = await post("/subscribe/send?appid=wxffffffffffffffff", shipped());
+    expect(other.status).toBe(404);
+    expect(fake.count(BIZSEND)).toBe(0);
+    expect((await post(`/subscribe/send?appid=${FAKE_APPID}`, shipped())).status).toBe(200);
+  });
+
   it("a long-term template sends until the follower refuses it", async () => {
     recordSubscription(fake, FAKE_APPID, "oUser2", DELIVERY, "accept");
     const notice = {
