@@ -124,6 +124,8 @@ async function receiveEvent(c: Context<AppEnv>): Promise<Response> {
       body.text,
       config.timestampToleranceSeconds,
       (promise) => c.executionCtx.waitUntil(promise),
+      // The component's pairs are its own, apart from every account's.
+      settings.componentAppId,
     ).catch((error: unknown) => ledgerUnavailable(error, "replay-guard") ?? ("fresh" as const));
     if (use === "conflict") {
       return plain("signature was already used for another request (replay)", 401);

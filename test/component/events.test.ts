@@ -3,7 +3,7 @@
  * stored, a storm of callers costs one api_component_token, no ticket is a clear 503, a rejected
  * token is replaced once (compare-and-expire).
  */
-import { runInDurableObject } from "cloudflare:test";
+import { abortAllDurableObjects, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   componentState,
@@ -156,6 +156,29 @@ describe("component_access_token", () => {
     const values = new Set(results.map((result) => (result.ok ? result.lease.value : "")));
     expect(values.size).toBe(1);
     expect(fake.count(TOKEN_PATH)).toBe(1);
+  });
+
+  it("is refreshed ahead of expiry by the authority's own alarm", async () => {
+    await pushTicket(fake);
+    const first = await componentStub().getComponentAccessToken();
+    if (!first.ok) throw new Error(first.reason);
+    const alarm = await runInDurableObject(componentStub(), (_, state) => state.storage.getAlarm());
+    expect(alarm).toBe(first.lease.expiresAt - 300_000);
+    // Most of its life later: the alarm refreshes it without any caller.
+    await runInDurableObject(componentStub(), async (_, state) => {
+      const key = "record:component_access_token";
+      const record = await state.storage.get<{ expiresAt: number }>(key);
+      await state.storage.put(key, {
+        ...record,
+        expiresAt: Date.now() + 60_000,
+        refreshedAt: Date.now() - 7_000_000,
+      });
+    });
+    await abortAllDurableObjects();
+    expect(await runDurableObjectAlarm(componentStub())).toBe(true);
+    expect(fake.count(TOKEN_PATH)).toBe(2);
+    const second = await componentStub().getComponentAccessToken();
+    expect(second.ok && second.lease.value).not.toBe(first.lease.value);
   });
 
   it("answers WeChat's errcode for a stale ticket and backs off", async () => {
