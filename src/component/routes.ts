@@ -131,15 +131,21 @@ async function receiveEvent(c: Context<AppEnv>): Promise<Response> {
       return plain("signature was already used for another request (replay)", 401);
     }
   }
-  // WeChat waits 5 s for `success`; exchanging an auth_code may take longer, so it runs after.
-  c.executionCtx.waitUntil(
-    handleNotice(c.env, settings, opened.notice).catch((error: unknown) =>
-      log.error("component.event_failed", {
-        infoType: opened.notice.infoType,
-        error: describeError(error),
-      }),
-    ),
-  );
+  const notice = opened.notice;
+  const failed = (error: unknown) =>
+    log.error("component.event_failed", { infoType: notice.infoType, error: describeError(error) });
+  if (notice.infoType === "authorized" || notice.infoType === "updateauthorized") {
+    // WeChat waits 5 s for `success`; exchanging the auth_code calls WeChat, so it runs after.
+    c.executionCtx.waitUntil(handleNotice(c.env, settings, notice).catch(failed));
+    return plain("success");
+  }
+  // The ticket and a revocation are stored before `success`: if that fails, WeChat sends again.
+  try {
+    await handleNotice(c.env, settings, notice);
+  } catch (error) {
+    failed(error);
+    return plain("could not store the notice; WeChat will send it again", 503);
+  }
   return plain("success");
 }
 
