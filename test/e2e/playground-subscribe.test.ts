@@ -24,23 +24,28 @@ describe.skipIf(browserMissing !== undefined)("subscription notices in the playg
 
   afterAll(() => playground?.close());
 
+  // The Worker's first admin call fetches a token, and wrangler dev may be reloading: not 1 s.
+  const WORKER_TIME = { timeout: 20_000 };
+  const consoleResult = () => page.locator("#console-result").textContent();
   const notices = () => page.locator('#chat .msg.bot[data-via="subscribe"] .service-notice');
 
   test("refused before the popup; after Accept it arrives as a service notice card", async () => {
     await page.click('[data-console="send-subscribe"]');
-    await expect.poll(() => page.locator("#console-result").textContent()).toContain("43101");
+    await expect.poll(consoleResult, WORKER_TIME).toContain("43101");
     await expect(notices().count()).resolves.toBe(0);
 
     await page.selectOption("#subscribe-template", SAMPLE_SUBSCRIBE_TEMPLATE);
     await page.click("#subscribe-accept");
     await expect
-      .poll(() => page.locator("#chat .system").allTextContents())
+      .poll(() => page.locator("#chat .system").allTextContents(), WORKER_TIME)
       .toContainEqual(expect.stringContaining("订阅通知弹窗 subscription popup: 允许 accept"));
     const pushed = () => page.locator("#wire details").first().textContent();
-    await expect.poll(pushed).toContain("<Event><![CDATA[subscribe_msg_popup_event]]></Event>");
-    await expect.poll(pushed).toContain(SAMPLE_SUBSCRIBE_TEMPLATE);
     await expect
-      .poll(() => page.locator("#subscribe-template option:checked").textContent())
+      .poll(pushed, WORKER_TIME)
+      .toContain("<Event><![CDATA[subscribe_msg_popup_event]]></Event>");
+    await expect.poll(pushed, WORKER_TIME).toContain(SAMPLE_SUBSCRIBE_TEMPLATE);
+    await expect
+      .poll(() => page.locator("#subscribe-template option:checked").textContent(), WORKER_TIME)
       .toContain("1 notice allowed");
 
     await page.click('[data-console="send-subscribe"]');
@@ -58,12 +63,12 @@ describe.skipIf(browserMissing !== undefined)("subscription notices in the playg
 
     // WeChat reports the delivery to the Worker (subscribe_msg_sent_event).
     await expect
-      .poll(() => page.locator("#chat .system").allTextContents())
+      .poll(() => page.locator("#chat .system").allTextContents(), WORKER_TIME)
       .toContainEqual(expect.stringContaining("delivery report: success"));
 
     // One acceptance of a one-time template was one notice: the next is refused again.
     await page.click('[data-console="send-subscribe"]');
-    await expect.poll(() => page.locator("#console-result").textContent()).toContain("43101");
+    await expect.poll(consoleResult, WORKER_TIME).toContain("43101");
     await expect(notices().count()).resolves.toBe(1);
   });
 });
