@@ -125,6 +125,27 @@ describe("GET /admin/diagnose", () => {
       .toMatchObject({ allowed: false, errcode: 48001, path: "/cgi-bin/customservice/getkflist" });
   });
 
+  it("learns a 48001 from any API the Worker calls, by area: a menu refusal reads as the menu API's", async () => {
+    fake = await cleanAccount();
+    fake.inject({ errcode: 48001, errmsg: "api unauthorized" }, { path: "/cgi-bin/menu/create" });
+    const menu = { button: [{ type: "click", name: "Hi", key: "hi" }] };
+    expect((await admin("POST", "/admin/menu", { body: menu })).body.errcode).toBe(48001);
+    await expect
+      .poll(async () => (await authority().accountPermissions()).menu)
+      .toMatchObject({ allowed: false, errcode: 48001, path: "/cgi-bin/menu/create" });
+    const { body } = await admin("GET", "/admin/diagnose");
+    const problem = (body.problems as Problem[]).find((p) => p.errcode === 48001);
+    expect(problem?.what).toMatch(/the custom menu API \(自定义菜单\)/);
+    // An errcode that says nothing about the account's permissions teaches nothing.
+    fake.clearFailures();
+    fake.inject(
+      { errcode: 40016, errmsg: "invalid button size" },
+      { path: "/cgi-bin/menu/create" },
+    );
+    await admin("POST", "/admin/menu", { body: menu });
+    expect((await authority().accountPermissions()).menu).toMatchObject({ errcode: 48001 });
+  });
+
   it("learns a 48001 once: further refusals leave the learnt fact as it was", async () => {
     fake = await cleanAccount();
     recordInteraction(fake, OPENID, "message");
