@@ -215,7 +215,8 @@ function valueFits(rule: string, value: string): boolean {
     case "date":
       return /\d{1,4}\s*[年\-/.]\s*\d{1,2}|\d{1,2}月\d{1,2}日/.test(value);
     case "amount":
-      return /^[^\p{L}\p{N}\s]?\d{1,10}(\.\d+)?元?$/u.test(value);
+      // A currency symbol first, or 元 last (the reading src/wechat/api/subscribe-message.ts takes).
+      return /^([^\p{L}\p{N}\s]\d{1,10}(\.\d+)?元?|\d{1,10}(\.\d+)?元)$/u.test(value);
     case "phone_number":
       return value.length <= 17 && /^[^\p{L}]+$/u.test(value);
     case "car_number":
