@@ -17,7 +17,8 @@ import {
 } from "./admin";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
-import { callbackRoutes, type PushHook } from "./callback";
+import { callbackRoutes, type AccountPushHook } from "./callback";
+import { componentAdminRoutes, componentRoutes } from "./component";
 import { loadConfig } from "./config";
 import { domainVerificationRoutes } from "./domain-verification";
 import { healthRoutes } from "./health";
@@ -63,7 +64,7 @@ function requireBindings(names: Parameters<typeof missingBinding>[1]): Middlewar
 export function createApp(
   bot: WeChatRouter<BotContext>,
   options: SurfaceOptions = {},
-  hooks: readonly PushHook[] = [],
+  hooks: readonly AccountPushHook[] = [],
 ) {
   const app = new Hono<AppEnv>();
   const on = (surface: keyof SurfaceOptions) => options[surface] !== false;
@@ -96,6 +97,10 @@ export function createApp(
     app.route("/admin", menuAdminRoutes());
     app.route("/admin", subscribeAdminRoutes());
   }
+
+  // The 第三方平台: 404 unless WECHAT_COMPONENT_APPID is set (docs/component.md).
+  app.route("/component", componentRoutes());
+  if (on("admin")) app.route("/admin", componentAdminRoutes());
 
   if (on("oauth")) {
     app.use("/oauth/*", requireBindings(SURFACE_BINDINGS.oauth));

@@ -27,7 +27,7 @@ import {
 } from "./app";
 import { missingBinding, missingBindingResponse, SURFACE_BINDINGS } from "./bindings";
 import type { BotContext } from "./bot/context";
-import { callbackHandler, type PushHook } from "./callback";
+import { callbackHandler, userPushHook, type PushHook } from "./callback";
 import { loadConfig } from "./config";
 import type { WeChatEdgeEnv } from "./env";
 import { publishJobHook } from "./publishing";
@@ -50,7 +50,7 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
     ...(options.qr === false ? [] : [qrAttributionHook]),
     // PUBLISHJOBFINISH kept for GET /admin/publish/:publish_id.
     ...(options.admin === false ? [] : [publishJobHook]),
-    ...(options.pushHooks ?? []),
+    ...(options.pushHooks ?? []).map(userPushHook),
   ];
   const app = createApp(anyBot, options, hooks);
   const callback = callbackHandler(anyBot, hooks);

@@ -4,4 +4,11 @@
  * the push. The composition root (src/app.ts, src/worker.ts) imports this file.
  */
 export { deliverReply, type DeliveryOutcome } from "./deliver-reply";
-export { callbackHandler, callbackRoutes, type CallbackHandler, type PushHook } from "./route";
+export {
+  callbackHandler,
+  callbackRoutes,
+  userPushHook,
+  type AccountPushHook,
+  type CallbackHandler,
+  type PushHook,
+} from "./route";

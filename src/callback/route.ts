@@ -143,16 +143,32 @@ async function signatureReused(
 
 /**
  * Runs for every push that was opened and passed the replay guard, just before its handler, off
- * the reply's path: features that watch the traffic (QR scan attribution) plug in here instead
- * of being wired into the callback. `account` is the view of the account the push was sent to
- * (keep whatever is recorded under its appid). Returns the work to wait for, or nothing when the
- * push is not its business (most pushes are nobody's); a failure is logged, never answered.
+ * the reply's path: features that watch the traffic plug in here instead of being wired into the
+ * callback. `account` is the account the push was sent to, as handlers see it (`ctx.account`).
+ * Returns the work to wait for, or nothing when the push is not its business (most pushes are
+ * nobody's); a failure is logged, never answered.
  */
 export type PushHook = (
   message: InboundMessage,
   env: Env,
+  account: BotContext["account"],
+) => Promise<void> | undefined;
+
+/**
+ * A push hook of the library's own features (QR scan attribution), given the account's whole
+ * view, secrets included, to record under its appid; never handed to user code.
+ */
+export type AccountPushHook = (
+  message: InboundMessage,
+  env: Env,
   account: WeChatConfig,
 ) => Promise<void> | undefined;
+
+/** A user's push hook as the callback runs it: it sees the account as handlers do. */
+export function userPushHook(hook: PushHook): AccountPushHook {
+  return (message, env, account) =>
+    hook(message, env, { appid: account.appId, appId: account.appId });
+}
 
 /**
  * Answers one request to the callback URL; `config` is the Worker's, already validated. Without
@@ -168,7 +184,7 @@ export type CallbackHandler = (
 
 export function callbackHandler(
   bot: WeChatRouter<BotContext>,
-  hooks: readonly PushHook[] = [],
+  hooks: readonly AccountPushHook[] = [],
 ): CallbackHandler {
   const answer = accountCallback(bot, hooks);
   return (request, env, ctx, config, appid) => {
@@ -195,7 +211,7 @@ export function callbackHandler(
 }
 
 /** The callback of one account, already chosen. */
-function accountCallback(bot: WeChatRouter<BotContext>, hooks: readonly PushHook[]) {
+function accountCallback(bot: WeChatRouter<BotContext>, hooks: readonly AccountPushHook[]) {
   return (
     request: Request,
     env: Env,
@@ -223,7 +239,10 @@ function accountCallback(bot: WeChatRouter<BotContext>, hooks: readonly PushHook
 }
 
 /** The callback as a Hono sub-app (`/` and `/:appid`), for apps that mount it themselves. */
-export function callbackRoutes(bot: WeChatRouter<BotContext>, hooks: readonly PushHook[] = []) {
+export function callbackRoutes(
+  bot: WeChatRouter<BotContext>,
+  hooks: readonly AccountPushHook[] = [],
+) {
   const handle = callbackHandler(bot, hooks);
   // Hono's ExecutionContext type is its own subset of the runtime's; the object is the same.
   const forAccount = (c: Context<AppEnv>) =>
@@ -259,7 +278,7 @@ async function answerUrlCheck(
 
 async function answerPushRequest(
   bot: WeChatRouter<BotContext>,
-  hooks: readonly PushHook[],
+  hooks: readonly AccountPushHook[],
   request: Request,
   env: Env,
   ctx: ExecutionContext,

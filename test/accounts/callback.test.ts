@@ -7,6 +7,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { describe, expect, it } from "vitest";
 import { randomMsgId, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { createApp } from "../../src/app";
+import { createWorker } from "../../src/worker";
 import type { BotContext } from "../../src/bot/context";
 import { WeChatRouter } from "../../src/wechat/router";
 import { computeSignature } from "../../src/wechat/signature";
@@ -297,5 +298,32 @@ describe("the callback mounted in the Hono app (createApp)", () => {
     const stranger = await pushFor(PLAIN, text("nobody"), "/wechat/wx9999999999999999");
     expect((await send(stranger.path, stranger.init)).status).toBe(404);
     expect(seen).toEqual([PLAIN.appid, PLAIN.appid]);
+  });
+});
+
+describe("a user's push hook", () => {
+  it("sees the account as handlers do: its appid, none of its settings", async () => {
+    const seen: unknown[] = [];
+    const worker = createWorker(new WeChatRouter<BotContext>(), {
+      pushHooks: [
+        (_message, _env, account) => {
+          seen.push(account);
+          return undefined;
+        },
+      ],
+    });
+    const push = await pushFor(SAFE, text("hooked"), `/wechat/${SAFE.appid}`, { mode: "safe" });
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(
+      new Request(`https://worker.test${push.path}`, push.init) as Request<
+        unknown,
+        IncomingRequestCfProperties
+      >,
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    expect(response.status).toBe(200);
+    expect(seen).toEqual([{ appid: SAFE.appid, appId: SAFE.appid }]);
   });
 });

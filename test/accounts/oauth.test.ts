@@ -28,7 +28,11 @@ beforeEach(() => {
     globalThis.fetch = inner;
     uninstall();
   };
-  platformState(fake).oauthUser = { openid: "oListedAccountUser0000000001" };
+  platformState(fake).oauthUser = {
+    openid: "oListedAccountUser0000000001",
+    nickname: "小红",
+    headimgurl: "https://thirdwx.qlogo.cn/mmopen/def/132",
+  };
 });
 afterEach(() => fake.uninstall());
 
