@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FAKE_APPID } from "../../dev/fake-wechat/fake";
+import { FAKE_APPID, FAKE_APPSECRET } from "../../dev/fake-wechat/fake";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { acceptedNotices, recordSubscription } from "../../dev/fake-wechat/endpoints/subscribe";
 import { outboxSince } from "../../dev/fake-wechat/platform-state";
@@ -119,6 +119,44 @@ describe("POST /admin/subscribe/send", () => {
     expect(body.hint).toMatch(/template argument/);
     // Neither refusal used the follower's acceptance.
     expect(acceptedNotices(fake, "oUser1", SHIPPED)).toBe(1);
+  });
+});
+
+describe("the fake's bizsend, called directly (what WeChat refuses without our checks in front)", () => {
+  async function bizsend(body: unknown) {
+    const token = (await (
+      await fake.fetch(
+        new Request(
+          `https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=${FAKE_APPID}&secret=${FAKE_APPSECRET}`,
+        ),
+      )
+    ).json()) as { access_token: string };
+    const response = await fake.fetch(
+      new Request(`https://api.weixin.qq.com${BIZSEND}?access_token=${token.access_token}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      }),
+    );
+    return (await response.json()) as { errcode: number; errmsg: string };
+  }
+
+  it("47003 names the key whose value breaks its type's rule; the acceptance is kept", async () => {
+    recordSubscription(fake, FAKE_APPID, "oUser1", SHIPPED, "accept");
+    for (const [key, value] of [
+      ["amount2", "1000"],
+      ["thing1", "x".repeat(21)],
+      ["time3", "tomorrow"],
+    ]) {
+      const notice = shipped();
+      (notice.data as Record<string, { value: string }>)[key] = { value };
+      const answer = await bizsend(notice);
+      expect(answer.errcode).toBe(47003);
+      expect(answer.errmsg).toMatch(
+        new RegExp(`^argument invalid! data\\.${key}\\.value invalid rid: `),
+      );
+    }
+    expect(acceptedNotices(fake, "oUser1", SHIPPED)).toBe(1);
+    expect((await bizsend(shipped())).errcode).toBe(0);
   });
 });
 
