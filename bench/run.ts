@@ -443,7 +443,7 @@ async function measureCostAndLatency(start: StartWorker, cost: boolean, remote: 
   let fakeWeChat = "the fake WeChat API (customer service accepts the replies)";
   try {
     fake = await startFakeWeChat(SECRETS.WECHAT_APPID, SECRETS.WECHAT_APPSECRET);
-    if (!fake) throw new Error("dev/fake-wechat/serve.ts is missing");
+    if (!fake) throw new Error("the fake WeChat API was not built (bench/start.mjs builds it)");
   } catch (error) {
     fakeWeChat = `no WeChat API (the fake did not start: ${String(error).split("\n")[0]})`;
     log(`  ${fakeWeChat}`);

@@ -35,7 +35,8 @@ export interface StormOptions {
   appSecret: string;
 }
 
-const FAKE_SERVER = join(PROJECT_DIR, "dev", "fake-wechat", "serve.ts");
+/** dev/fake-wechat/ served for one account, as bench/start.mjs bundles it. */
+const FAKE_SERVER = join(PROJECT_DIR, "bench", "results", ".build", "fake-wechat.mjs");
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -74,7 +75,7 @@ export async function startFakeWeChat(
 export async function runTokenStorm(options: StormOptions): Promise<StormResult> {
   const fake = await startFakeWeChat(options.appId, options.appSecret);
   if (!fake) {
-    return { ran: false, reason: "dev/fake-wechat/serve.ts (the fake WeChat API) is missing" };
+    return { ran: false, reason: "the fake WeChat API was not built (bench/start.mjs builds it)" };
   }
   let worker: ServerProcess | undefined;
   try {
