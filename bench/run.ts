@@ -501,6 +501,9 @@ async function measureCostAndLatency(start: StartWorker, cost: boolean, remote: 
         {
           delays: [0, 10, 50],
           kinds: smoke ? ["text-plaintext", "memory"] : [...FAST_KINDS, "memory"],
+          idleKinds: ["text-plaintext"],
+          idlePushes: smoke ? 3 : 20,
+          idleIntervalMs: smoke ? 250 : 1000,
           c1Pushes: smoke ? 5 : 150,
           c32Pushes: smoke ? 32 : 1000,
         },
@@ -552,13 +555,14 @@ function costBudgets(rows: CostRow[], latency: RemoteLatencyRow[]): Budget[] {
       pass: fast.every((row) => row.failures === 0) && worst.cost.timesRequestFee <= 2,
     });
   }
+  // Judged where the push waits on nothing but its own calls: idle and one at a time.
   const remote = latency.filter(
-    (row) => row.delayMs === 50 && row.connections === 1 && FAST_KINDS.includes(row.kind),
+    (row) => row.delayMs === 50 && row.rate !== "c32" && FAST_KINDS.includes(row.kind),
   );
   if (remote.length > 0) {
     const worst = remote.reduce((a, b) => (b.p99Ms > a.p99Ms ? b : a));
     budgets.push({
-      name: `fast push, +50 ms per Durable Object call, c1: p99 (worst: ${worst.label})`,
+      name: `fast push, +50 ms per Durable Object call, idle and c1: p99 (worst: ${worst.label}, ${worst.rate})`,
       limit: "< 200 ms",
       value: `${worst.p99Ms.toFixed(1)} ms`,
       pass: remote.every((row) => row.failures === 0) && worst.p99Ms < 200,

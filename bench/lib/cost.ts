@@ -130,7 +130,8 @@ export interface RemoteLatencyRow {
   delayMs: number;
   kind: CostKind;
   label: string;
-  connections: number;
+  /** idle: one push a second on a clock; c1: one after another; c32: 32 at a time. */
+  rate: "idle" | "c1" | "c32";
   pushes: number;
   p50Ms: number;
   p99Ms: number;
@@ -399,6 +400,10 @@ export async function measureCosts(
 export interface LatencyPlan {
   delays: number[];
   kinds: CostKind[];
+  /** Kinds also sent at the idle rate (one a second: each pays every periodic refresh). */
+  idleKinds: CostKind[];
+  idlePushes: number;
+  idleIntervalMs: number;
   c1Pushes: number;
   c32Pushes: number;
 }
@@ -416,15 +421,25 @@ export async function measureRemoteLatency(
       // A few pushes first, so each delay starts with the same warm state.
       await drivePushes(url, "text-plaintext", true, 5, { concurrency: 1 });
       for (const kind of plan.kinds) {
-        for (const connections of [1, 32]) {
-          const count = connections === 1 ? plan.c1Pushes : plan.c32Pushes;
-          const { sent } = await drivePushes(url, kind, true, count, { concurrency: connections });
+        const rates = plan.idleKinds.includes(kind)
+          ? (["idle", "c1", "c32"] as const)
+          : (["c1", "c32"] as const);
+        for (const rate of rates) {
+          const { sent } = await drivePushes(
+            url,
+            kind,
+            true,
+            rate === "idle" ? plan.idlePushes : rate === "c1" ? plan.c1Pushes : plan.c32Pushes,
+            rate === "idle"
+              ? { intervalMs: plan.idleIntervalMs }
+              : { concurrency: rate === "c1" ? 1 : 32 },
+          );
           const failed = sent.filter((s) => s.failure);
           const row: RemoteLatencyRow = {
             delayMs,
             kind,
             label: COST_KIND_SPECS[kind].label,
-            connections,
+            rate,
             pushes: sent.length,
             p50Ms: percentile(
               sent.map((s) => s.ms),
@@ -439,7 +454,7 @@ export async function measureRemoteLatency(
           };
           rows.push(row);
           log(
-            `  +${String(delayMs).padStart(2)} ms per DO call  ${row.label.padEnd(34)} c${String(connections).padEnd(3)}` +
+            `  +${String(delayMs).padStart(2)} ms per DO call  ${row.label.padEnd(34)} ${rate.padEnd(4)}` +
               ` p50 ${row.p50Ms.toFixed(1)} ms  p99 ${row.p99Ms.toFixed(1)} ms  ` +
               `${row.pushes} pushes, failures ${row.failures}`,
           );

@@ -242,11 +242,11 @@ export function renderReport(report: Report): string {
     })
     .join("\n");
   const latencyTable = table(
-    ["Added per DO call", "Push", "Conns", "Pushes", "p50 ms", "p99 ms", "Failures"],
+    ["Added per DO call", "Push", "Rate", "Pushes", "p50 ms", "p99 ms", "Failures"],
     report.remoteLatency.map((row) => [
       `${row.delayMs} ms`,
       row.label,
-      String(row.connections),
+      row.rate,
       String(row.pushes),
       row.p50Ms.toFixed(1),
       row.p99Ms.toFixed(1),
@@ -326,7 +326,8 @@ export function renderReport(report: Report): string {
     "### Latency with a remote Durable Object",
     "",
     "The push's latency with a delay added to every Durable Object call (half before, half after " +
-      "it), every feature on, pushes sent one at a time (c1) and 32 at a time (c32).",
+      "it), every feature on: pushes one a second on a clock (idle), one after another (c1) and 32 at " +
+      "a time (c32).",
     "",
     report.remoteLatency.length ? latencyTable : "not measured in this run",
     "",
