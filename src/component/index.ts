@@ -11,7 +11,9 @@
  *   or undefined;
  * - `authorizerTokenSource(env, appid)` → an `AccessTokenSource` for `WeChatApiClient`;
  * - `componentPushKeys(env)` → `{ componentAppId, token, encodingAESKey }`, with which
- *   authorisers' pushes are verified, decrypted (receive-id: the component appid) and sealed.
+ *   authorisers' pushes are verified, decrypted (receive-id: the component appid) and sealed;
+ * - `registerAuthorizationCode(env, code)` → exchanges an auth_code (api_query_auth) and registers
+ *   the authoriser (the 全网发布 test's `QUERY_AUTH_CODE:<code>`).
  */
 export { componentAdminRoutes } from "./admin-routes";
 export { AuthorizerAuthority, type AuthorizerView } from "./authorizer-authority";
@@ -22,5 +24,6 @@ export {
   type ComponentPushKeys,
 } from "./authorizers";
 export { ComponentAuthority } from "./component-authority";
+export { NothingToRegister, registerAuthorizationCode } from "./registration";
 export { componentRoutes } from "./routes";
 export { loadComponentSettings, type ComponentSettings } from "./settings";

@@ -13,7 +13,9 @@ import { queryAuth } from "./component-api";
 import { componentAuthority } from "./component-stub";
 import { withComponentToken } from "./component-token";
 import { componentTransport } from "./component-transport";
-import type { ComponentSettings } from "./settings";
+import { loadComponentSettings, type ComponentSettings } from "./settings";
+import { settingsReason } from "./component-authority";
+import { TokenUnavailableError } from "../token";
 
 /** The authorisation granted no API permission: WeChat handed out no refresh token. */
 export class NothingToRegister extends Error {}
@@ -64,4 +66,26 @@ export async function revokeAuthorization(
   await authorizerAuthority(env, authorizerAppId).deactivate(reason);
   await componentAuthority(env, settings.componentAppId).markInactive(authorizerAppId, reason);
   forgetAuthorizer(authorizerAppId);
+}
+
+/**
+ * `registerAuthorization` with the Worker's own settings, for code outside the feature: the
+ * 全网发布 test's `QUERY_AUTH_CODE:<code>` hands an auth_code in a message. Throws
+ * `TokenUnavailableError` when the component is off or has no component_access_token (the
+ * reason says why), `WeChatApiError` for WeChat's refusal (61009 used, 61010 expired code),
+ * `NothingToRegister` when the account granted no API permission.
+ */
+export async function registerAuthorizationCode(
+  env: Env,
+  authorizationCode: string,
+): Promise<AuthorizerView> {
+  const loaded = loadComponentSettings(env);
+  if (loaded.kind !== "on") {
+    throw new TokenUnavailableError({
+      ok: false,
+      reason: settingsReason(loaded),
+      retryAfterSeconds: 0,
+    });
+  }
+  return registerAuthorization(env, loaded.settings, authorizationCode);
 }

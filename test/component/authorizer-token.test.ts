@@ -14,11 +14,16 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   componentState,
   rotateRefreshToken,
+  simulateAuthorization,
   simulateUnauthorization,
 } from "../../dev/fake-wechat/endpoints/component";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { recordInteraction, outboxSince } from "../../dev/fake-wechat/platform-state";
-import { authorizerTokenSource, findAuthorizer } from "../../src/component";
+import {
+  authorizerTokenSource,
+  findAuthorizer,
+  registerAuthorizationCode,
+} from "../../src/component";
 import { openRefreshToken } from "../../src/component/sealed-token";
 import { loadComponentSettings } from "../../src/component/settings";
 import { WeChatApiClient } from "../../src/wechat/api/client";
@@ -88,6 +93,27 @@ describe("authorizer_access_token", () => {
     const sent = outboxSince(fake).at(-1)!;
     expect(sent.appid).toBe(AUTHORIZER);
     expect(fake.count(AUTHORIZER_TOKEN)).toBe(0);
+  });
+
+  it("an auth_code handed in a message (全网发布's QUERY_AUTH_CODE) registers the account and its token sends", async () => {
+    const testAccount = "wx00000000000a0003";
+    const { authCode } = simulateAuthorization(fake, testAccount);
+    const view = await registerAuthorizationCode(env, authCode);
+    expect(view).toMatchObject({ appid: testAccount, active: true });
+    await expect(registerAuthorizationCode(env, authCode)).rejects.toMatchObject({
+      errcode: 61009,
+    });
+    const client = new WeChatApiClient({
+      apiBase: "https://api.weixin.qq.com",
+      tokens: authorizerTokenSource(env, testAccount),
+    });
+    recordInteraction(fake, "oReleaseTester000000000000001");
+    await client.post("/cgi-bin/message/custom/send", {
+      touser: "oReleaseTester000000000000001",
+      msgtype: "text",
+      text: { content: `${authCode}_from_api` },
+    });
+    expect(outboxSince(fake).at(-1)).toMatchObject({ appid: testAccount });
   });
 
   it("is refreshed once for 50 concurrent callers when it runs out", async () => {
