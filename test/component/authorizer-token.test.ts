@@ -24,7 +24,7 @@ import {
   findAuthorizer,
   registerAuthorizationCode,
 } from "../../src/component";
-import { openRefreshToken } from "../../src/component/sealed-token";
+import { openRefreshToken, sealRefreshToken } from "../../src/component/sealed-token";
 import { loadComponentSettings } from "../../src/component/settings";
 import { WeChatApiClient } from "../../src/wechat/api/client";
 import { appFetch } from "../fixtures/platform-app";
@@ -146,6 +146,26 @@ describe("authorizer_access_token", () => {
     const again = await authorizerStub().forceRefresh();
     expect(again.ok).toBe(true);
     expect(fake.count(AUTHORIZER_TOKEN)).toBe(2);
+  });
+
+  it("a sealed refresh token that no longer opens (secrets rotated) is fetched again and resealed", async () => {
+    const refreshToken = componentState(fake).authorizers.get(AUTHORIZER)!.refreshToken;
+    // As if sealed under other secrets: it does not open with the current key.
+    const foreign = await sealRefreshToken(
+      { ...settings(), componentAppSecret: "f".repeat(32) },
+      AUTHORIZER,
+      refreshToken,
+    );
+    await runInDurableObject(authorizerStub(), async (_, state) => {
+      const record = await state.storage.get<Record<string, unknown>>("authorizer");
+      await state.storage.put("authorizer", { ...record, sealedRefreshToken: foreign });
+    });
+    await abortAllDurableObjects();
+    expect(await storedRefreshToken()).toBeUndefined();
+    const forced = await authorizerStub().forceRefresh();
+    expect(forced.ok).toBe(true);
+    expect(fake.count("/cgi-bin/component/api_get_authorizer_info")).toBe(1);
+    expect(await storedRefreshToken()).toBe(refreshToken);
   });
 
   it("61003 from WeChat marks the authoriser inactive and stops its refreshes", async () => {
