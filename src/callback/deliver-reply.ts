@@ -15,10 +15,14 @@
  *     }
  *   },
  * } satisfies ExportedHandler<Env, Job>;
+ *
+ * With several accounts, name the follower's account: `deliverReply(env, openid, reply, { appid })`
+ * (an openid is only meaningful within its account). Without it, the single account.
  */
-import { loadConfig } from "../config";
+import { resolveUnlistedAccount } from "../accounts";
+import { configuredAccount, loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
-import { keptLedger } from "../dedupe";
+import { followerIdIn, keptLedger, ledgerPartition } from "../dedupe";
 import { createApiClient } from "../token";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import type { Reply } from "../wechat/reply";
@@ -26,17 +30,37 @@ import { deliverLate } from "./late-delivery";
 
 export type DeliveryOutcome = "delivered" | "kept";
 
+export interface DeliverReplyOptions {
+  /** The follower's account (`ctx.account.appid`); default: the single account. */
+  appid?: string;
+}
+
 export async function deliverReply(
   env: Env,
   openid: string,
   reply: Reply,
+  options: DeliverReplyOptions = {},
 ): Promise<DeliveryOutcome> {
-  const config = loadConfig(env);
-  if (!config.ok) throw new Error(config.reason);
-  const api = createApiClient(env, config.config);
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(loaded.reason);
+  const account = await accountOf(env, loaded.config, options.appid);
+  const api = createApiClient(env, account);
   if (await deliverLate(reply, openid, (message) => sendCustomMessage(api, message))) {
     return "delivered";
   }
-  await keptLedger(env).keepReply(openid, reply);
+  // Kept under the same id the account's pushes look it up by (src/dedupe/push-admission.ts).
+  await keptLedger(env).keepReply(followerIdIn(ledgerPartition(account), openid), reply);
   return "kept";
+}
+
+async function accountOf(
+  env: Env,
+  config: WeChatConfig,
+  appid: string | undefined,
+): Promise<WeChatConfig> {
+  if (appid === undefined) return config;
+  const account =
+    configuredAccount(config, appid) ?? (await resolveUnlistedAccount(env, config, appid));
+  if (!account) throw new Error("no account with this appid is configured here");
+  return account;
 }

@@ -25,11 +25,16 @@ import { openPush, sealReply, verifyRequestSignature, type PushFailure } from ".
 import { NO_REPLY_BODY } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "../http/read-body";
-import { checkSignatureUse, ledgerUnavailable, type SignedRequestKind } from "../dedupe";
+import {
+  checkSignatureUse,
+  ledgerPartition,
+  ledgerUnavailable,
+  type SignedRequestKind,
+} from "../dedupe";
 import { blockedForSeconds, recordFailure } from "../http/failure-limit";
 import { answerPush, HELD } from "./answer-push";
 import { holdTimes, slowReplyPolicy } from "./slow-reply";
-import { configuredAccount, type AccountSource, type WeChatConfig } from "../config";
+import { configuredAccount, type WeChatConfig } from "../config";
 import { resolveUnlistedAccount } from "../accounts";
 import type { Env } from "../env";
 import { conversationFor } from "../conversation";
@@ -99,15 +104,6 @@ const APPID = /^wx[0-9a-f]{16}$/;
 
 /** An account's view as the callback needs it: its token is set. */
 type CallbackAccount = WeChatConfig & { token: string };
-
-/**
- * Where an account's replay guard, claims and kept replies live: the single account keeps the
- * ledger's original names (unchanged for existing deployments); every other account has its own
- * partition, named by its appid, so two accounts' pushes never meet.
- */
-function ledgerPartition(config: { accountSource: AccountSource; appId?: string | undefined }) {
-  return config.accountSource === "single" ? undefined : config.appId;
-}
 
 const HELD_REASON = "held: the reply goes to WeChat's next delivery of this push";
 const URL_CHECK_AS_PUSH = "a URL check's signature cannot carry a push (echostr on a POST)";

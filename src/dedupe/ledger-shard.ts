@@ -9,6 +9,7 @@
  * replies customer service refused), and an isolate learns with one call which followers are
  * owed one.
  */
+import type { AccountSource } from "../config";
 import type { Env } from "../env";
 import type { PushLedger } from "./push-ledger";
 
@@ -25,6 +26,23 @@ function hash(text: string): number {
 }
 
 const shardName = (key: string) => `ledger:${hash(key) % LEDGER_SHARDS}`;
+
+/**
+ * The account's partition of the ledger: undefined for the single account, which keeps the
+ * ledger's original names (unchanged for existing deployments); every other account's appid, so
+ * that two accounts' signatures, claims and kept replies never meet.
+ */
+export function ledgerPartition(account: {
+  accountSource: AccountSource;
+  appId?: string | undefined;
+}): string | undefined {
+  return account.accountSource === "single" ? undefined : account.appId;
+}
+
+/** A follower's id in the ledger (claims, kept replies): the openid within the partition. */
+export function followerIdIn(partition: string | undefined, openid: string): string {
+  return partition === undefined ? openid : `${partition}:${openid}`;
+}
 
 /** The one place the namespace gets its class: every stub of the ledger comes from here. */
 function ledgerNamed(env: Pick<Env, "PUSH_LEDGER">, name: string): DurableObjectStub<PushLedger> {

@@ -23,7 +23,7 @@ import { log } from "../log";
 import type { InboundMessage } from "../wechat/message";
 import type { Reply } from "../wechat/reply";
 import { isolateMemory, type IsolateMemory, type RecentPush } from "./isolate-memory";
-import { followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
+import { followerIdIn, followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
 import { ledgerUnavailable } from "./ledger-unavailable";
 import type { ClaimResult, HoldOptions } from "./push-ledger";
 
@@ -58,8 +58,7 @@ export async function admitPush(
   partition?: string,
 ): Promise<Admission> {
   // The follower's id in the ledger (claims shard, kept replies), within the account's partition.
-  const openid =
-    partition === undefined ? message.fromUserName : `${partition}:${message.fromUserName}`;
+  const openid = followerIdIn(partition, message.fromUserName);
   if (partition !== undefined) key = `${partition}:${key}`;
   const owed = (await memory.owedFollowers(env, Date.now())).has(openid);
   const now = Date.now();
