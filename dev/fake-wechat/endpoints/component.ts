@@ -22,9 +22,7 @@
  */
 import type { FakeWeChat } from "../fake.ts";
 import { FAKE_COMPONENT } from "./component-account.ts";
-import { MessageCrypt } from "../../../src/wechat/message-crypt";
-import { computeMsgSignature, computeSignature } from "../../../src/wechat/signature";
-import { renderXml } from "../../../src/wechat/xml";
+import { wechatEncrypt, wechatSignature, xmlOf } from "./component-crypto.ts";
 import {
   randomToken,
   requireString,
@@ -314,24 +312,24 @@ export async function signComponentPush(
   options: { path?: string; timestamp?: number; nonce?: string } = {},
 ): Promise<ComponentPush> {
   const state = componentState(fake);
-  const inner = renderXml({
+  const inner = xmlOf({
     AppId: state.appid,
     CreateTime: Math.floor(fake.now() / 1000),
     ...fields,
   });
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? String(Math.floor(Math.random() * 1e10));
-  const encrypt = await new MessageCrypt(state.encodingAESKey, state.appid).encrypt(inner);
+  const encrypt = await wechatEncrypt(state.encodingAESKey, state.appid, inner);
   const query = new URLSearchParams({
-    signature: await computeSignature(state.token, timestamp, nonce),
+    signature: await wechatSignature([state.token, timestamp, nonce]),
     timestamp,
     nonce,
     encrypt_type: "aes",
-    msg_signature: await computeMsgSignature(state.token, timestamp, nonce, encrypt),
+    msg_signature: await wechatSignature([state.token, timestamp, nonce, encrypt]),
   });
   return {
     path: `${options.path ?? "/component/events"}?${query}`,
-    body: renderXml({ AppId: state.appid, Encrypt: encrypt }),
+    body: xmlOf({ AppId: state.appid, Encrypt: encrypt }),
   };
 }
 
