@@ -5,7 +5,9 @@
  * do (48001 and later successes, src/token/permission-learning.ts), off the caller's path.
  *
  * @example
- * const api = createApiClient(c.env, c.var.config);
+ * const account = requireAccount(c);
+ * if (!account.ok) return account.response;
+ * const api = createApiClient(c.env, account.config);
  * await api.post("/cgi-bin/message/custom/send", { touser, msgtype: "text", text: { content } });
  */
 import type { WeChatConfig } from "../config";
