@@ -56,6 +56,15 @@ describe("required and malformed settings answer 503 naming the variable", () =>
     ["WECHAT_CONVERSATION_TTL_DAYS", "9999"],
     ["QR_NEW_SCENES_PER_DAY", "LEAKME"],
     ["WECHAT_ENCODING_AES_KEY_PREVIOUS", "LEAKME"],
+    ["WECHAT_ACCOUNTS", "[LEAKME"],
+    ["WECHAT_ACCOUNTS", '{"LEAKME": 1}'],
+    ["WECHAT_ACCOUNTS", '[{"appid": "LEAKME", "token": "abcd"}]'],
+    ["WECHAT_ACCOUNTS", '[{"appid": "wx4000000000000004", "token": "LEAKME!"}]'],
+    [
+      "WECHAT_ACCOUNTS",
+      '[{"appid": "wx4000000000000004", "token": "abcd", "appsecret": "LEAKME"}]',
+    ],
+    ["WECHAT_ACCOUNTS", '[{"appid": "wx4000000000000004", "token": "abcd", "LEAKME": "x"}]'],
   ] as const)("%s = %j", async (name, value) => {
     const { status, body, log, runs } = await withSetting({ [name]: value });
     expect(status).toBe(503);
@@ -71,6 +80,14 @@ describe("required and malformed settings answer 503 naming the variable", () =>
 describe("valid settings", () => {
   it("the test env is valid", () => {
     expect(loadConfig(env).ok).toBe(true);
+  });
+
+  it("without WECHAT_ACCOUNTS the config is the single account's view, as before", () => {
+    const loaded = loadConfig(env);
+    if (!loaded.ok) throw new Error(loaded.reason);
+    expect(loaded.config.accountSource).toBe("single");
+    expect(loaded.config.accounts.size).toBe(0);
+    expect(loaded.config.token).toBe(env.WECHAT_TOKEN);
   });
 
   it("optional settings may be absent; the callback still verifies", async () => {
