@@ -193,7 +193,9 @@ export function callbackHandler(
     const account = configuredAccount(config, appid);
     if (account) {
       // The single account also answers at /wechat/<its appid>, with the same ledger partition.
-      if (account.token === undefined) return Promise.resolve(plain(NO_SINGLE_ACCOUNT, 503));
+      if (account.token === undefined) {
+        return Promise.resolve(plain("WECHAT_TOKEN is not set", 503));
+      }
       return answer(request, env, ctx, account as CallbackAccount);
     }
     return resolveUnlistedAccount(env, config, appid).then(
