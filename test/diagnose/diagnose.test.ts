@@ -3,11 +3,14 @@
  * the IP WeChat saw and the whitelist or proxy fix; a 48001 learnt from any API call says the
  * account needs verification, and a later success forgets it; each check fails on its own.
  */
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { setCallbackCheck, setDailyLimit } from "../../dev/fake-wechat/endpoints/openapi";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
 import { platformState, recordInteraction } from "../../dev/fake-wechat/platform-state";
-import { APPID, APPSECRET } from "../token/helpers";
+import type { AccountConfig } from "../../src/config";
+import { diagnoseAccount } from "../../src/diagnose";
+import { APPID, APPSECRET, config } from "../token/helpers";
 import { admin, ADMIN_KEY, authority, cleanAccount } from "./helpers";
 
 const OPENID = "oFollower000000000000000042";
@@ -179,6 +182,21 @@ describe("GET /admin/diagnose", () => {
     expect(body.checks.callback.error).toMatch(/callback\/check/);
     expect(body.checks.api_domain.state).toBe("ok");
     expect(body.checks.token.state).toBe("ok");
+  });
+
+  it("bounds each check in time: one still waiting at the bound is could-not-run, the others answer", async () => {
+    fake = await cleanAccount();
+    await admin("GET", "/admin/check");
+    fake.inject("hang", { path: "/cgi-bin/callback/check" });
+    // The bound is far below the API timeout, so the check is cut by the bound, not the transport.
+    const diagnosis = await diagnoseAccount(env, config() as AccountConfig, {
+      checkTimeoutMs: 100,
+    });
+    expect(diagnosis.checks.callback!.state).toBe("could-not-run");
+    expect(diagnosis.problems.map((p) => p.what)).toContain(
+      "callback/check did not answer within 0.1 s",
+    );
+    expect(diagnosis.checks.api_domain!.state).toBe("ok");
   });
 
   it("says when every ping from WeChat to the callback is lost", async () => {
