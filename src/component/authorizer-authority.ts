@@ -20,12 +20,11 @@ import type { LeaseResult } from "../token";
 import type { IssuedCredential } from "../wechat/api/credentials";
 import { isTokenRejected, WeChatApiError } from "../wechat/api/errors";
 import { fetchAuthorizerAccessToken, getAuthorizerInfo } from "./component-api";
-import { settingsReason } from "./component-authority";
 import { componentAuthority } from "./component-stub";
 import { componentTransport } from "./component-transport";
 import { CredentialKeeper, CredentialUnavailable } from "./credential-keeper";
 import { openRefreshToken, sealRefreshToken } from "./sealed-token";
-import { loadComponentSettings, type ComponentSettings } from "./settings";
+import { loadComponentSettings, settingsReason, type ComponentSettings } from "./settings";
 
 const REFRESH_MARGIN_SECONDS = 300;
 /** Alarms are spread over this much time before the refresh rule's moment. */

@@ -20,7 +20,7 @@ import { randomAlphanumeric } from "../wechat/encoding";
 import { fetchComponentAccessToken } from "./component-api";
 import { componentTransport } from "./component-transport";
 import { CredentialKeeper, CredentialUnavailable } from "./credential-keeper";
-import { loadComponentSettings } from "./settings";
+import { loadComponentSettings, settingsReason } from "./settings";
 
 /** WeChat rotates the component_access_token like the access_token: 5 minutes of margin. */
 const REFRESH_MARGIN_SECONDS = 300;
@@ -254,10 +254,4 @@ function entryOf(row: AuthorizerRow): RegistryEntry {
 
 function unavailable(reason: string): LeaseResult {
   return { ok: false, reason, retryAfterSeconds: 0 };
-}
-
-export function settingsReason(
-  settings: Exclude<ReturnType<typeof loadComponentSettings>, { kind: "on" }>,
-): string {
-  return settings.kind === "off" ? "WECHAT_COMPONENT_APPID is not set" : settings.reason;
 }

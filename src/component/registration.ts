@@ -13,8 +13,7 @@ import { queryAuth } from "./component-api";
 import { componentAuthority } from "./component-stub";
 import { withComponentToken } from "./component-token";
 import { componentTransport } from "./component-transport";
-import { loadComponentSettings, type ComponentSettings } from "./settings";
-import { settingsReason } from "./component-authority";
+import { loadComponentSettings, settingsReason, type ComponentSettings } from "./settings";
 import { TokenUnavailableError } from "../token";
 
 /** The authorisation granted no API permission: WeChat handed out no refresh token. */

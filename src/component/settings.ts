@@ -116,3 +116,8 @@ export function loadComponentSettings(env: Env): ComponentSettingsResult {
   }
   return result;
 }
+
+/** Why the component cannot work: its appid is unset, or the setting that is malformed. */
+export function settingsReason(settings: Exclude<ComponentSettingsResult, { kind: "on" }>): string {
+  return settings.kind === "off" ? "WECHAT_COMPONENT_APPID is not set" : settings.reason;
+}
