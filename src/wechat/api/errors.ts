@@ -46,6 +46,8 @@ const HINTS: Record<number, string> = {
   48002: "The user blocked messages from the account.",
   48004: "The API is banned for this account: see the MP console.",
   89503: "This IP's call needs the account admin's confirmation: approve it in WeChat, then retry.",
+  40037:
+    "Invalid template_id: use an id of this account's templates (template messages: get_all_private_template; subscription notices: /wxaapi/newtmpl/gettemplate).",
   40007:
     "Invalid media_id: it does not exist, belongs to another account, or was temporary media older than 3 days; upload it again.",
   40032: "Too many openids in one call (or an empty list): split the list.",
