@@ -109,14 +109,6 @@ export class AuthorizerAuthority extends DurableObject<Env> {
     return this.describe()!;
   }
 
-  /** Updates the granted permissions (updateauthorized without a new refresh token). */
-  async updatePermissions(permissions: readonly number[]): Promise<AuthorizerView | undefined> {
-    if (!this.#record) return undefined;
-    this.#record = { ...this.#record, permissions: [...permissions] };
-    await this.ctx.storage.put(RECORD_KEY, this.#record);
-    return this.describe();
-  }
-
   /** The authoriser's state; undefined when this appid never authorised the component. */
   describe(): AuthorizerView | undefined {
     const record = this.#record;
