@@ -7,18 +7,8 @@
 export { createApiClient } from "./api-client";
 export { getJsapiTicket, tokenAuthority } from "./authority-client";
 export { TokenAuthority } from "./authority";
-export {
-  AREA_NEEDS,
-  permissionAreaOf,
-  type AccountPermissions,
-  type PermissionArea,
-  type PermissionRefusal,
-} from "./permissions";
-export {
-  QUOTA_CLEAR_SPACING_MS,
-  type QuotaClearRecord,
-  type QuotaClearResult,
-} from "./quota-clear";
+export { AREA_NEEDS, type AccountPermissions, type PermissionArea } from "./permissions";
+export type { QuotaClearRecord } from "./quota-clear";
 export { TokenUnavailableError } from "./errors";
 export {
   RECENT_FAILURES_KEPT,

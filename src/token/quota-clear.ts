@@ -18,7 +18,7 @@ import type { UpstreamError } from "./records";
 
 const QUOTA_CLEAR_KEY = "quota-clear";
 /** A second reset within this is refused unless forced. */
-export const QUOTA_CLEAR_SPACING_MS = 86_400_000;
+const QUOTA_CLEAR_SPACING_MS = 86_400_000;
 /** Resets are counted over this window (WeChat's limit is per calendar month). */
 const MONTH_MS = 31 * 86_400_000;
 
