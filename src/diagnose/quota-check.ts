@@ -12,7 +12,7 @@ import { getApiQuota, type ApiQuota } from "../wechat/api/openapi";
 import { outcome, type CheckOutcome, type Problem } from "./problem";
 
 /** The APIs whose quota an operator runs out of, by what they are to the operator. */
-export function quotaPaths(config: AccountConfig): Record<string, string> {
+function quotaPaths(config: AccountConfig): Record<string, string> {
   return {
     "customer-service messages": "/cgi-bin/message/custom/send",
     "template messages": "/cgi-bin/message/template/send",
