@@ -189,10 +189,15 @@ export class FakeWeChat {
     const clientIp = options.clientIp ?? this.clientIp;
     const multipart = (request.headers.get("content-type") ?? "").includes("multipart/");
     const requestBody =
-      request.method === "POST" && !multipart ? request.clone().text() : Promise.resolve("");
+      request.method === "POST" && !multipart
+        ? request
+            .clone()
+            .text()
+            .catch(() => "")
+        : Promise.resolve("");
     const response = await this.#answer(request, url, clientIp, record);
     record.status = response.status;
-    await this.#keepRid(record, url, await requestBody.catch(() => ""), response, clientIp);
+    await this.#keepRid(record, url, await requestBody, response, clientIp);
     return response;
   }
 
