@@ -38,11 +38,15 @@ describe("the Worker reaches /wechat without the router", () => {
     const slash = await fetch("/wechat/?nonce=1", { method: "POST", body: "<xml/>" });
     expect(slash.status).toBe(400);
     expect(await slash.text()).toBe("missing signature, timestamp or nonce");
-    for (const path of ["/wechatx", "/wechat/extra", "/WeChat", "/x/wechat"]) {
+    for (const path of ["/wechatx", "/wechat/a/b", "/WeChat", "/x/wechat"]) {
       const res = await fetch(path, { method: "POST", body: "<xml/>" });
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({ error: "not found" });
     }
+    // /wechat/<appid> is an account's callback (docs/many-accounts.md); this one has none.
+    const other = await fetch("/wechat/extra", { method: "POST", body: "<xml/>" });
+    expect(other.status).toBe(404);
+    expect(await other.text()).toBe("no account with this appid is configured here");
     expect((await fetch("/healthz")).status).toBe(200);
   });
 
