@@ -36,12 +36,16 @@ export async function runComponentStorm(): Promise<ComponentStormResult> {
         "Durable Object in wrangler.toml, issue 18) has not landed",
     };
   }
-  // The component exists but this storm has not been written against its API yet: say so
-  // rather than report a figure that was not measured.
+  // The component exists, but this storm is not written yet: say so rather than report a figure
+  // that was not measured. Its steps: start the fake with its component, push a ticket to
+  // /component/events, authorise 100 appids (/__fake/component/authorize, then the "authorized"
+  // event), let their tokens lapse, then 200 callers that each need an authoriser's token (two
+  // per authoriser) at once; count api_authorizer_token calls at the fake.
   return {
     ran: false,
     reason:
-      "not measured yet: src/component/ exists; drive GET of each authoriser's token " +
-      `(${COMPONENT_STORM.callers} callers over ${COMPONENT_STORM.authorisers} authorisers) here`,
+      "not measured yet: src/component/ and its AuthorizerAuthority have landed, the storm " +
+      `(${COMPONENT_STORM.callers} callers over ${COMPONENT_STORM.authorisers} authorisers) is ` +
+      "not written (bench/lib/component-storm.ts)",
   };
 }
