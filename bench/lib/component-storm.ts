@@ -36,16 +36,19 @@ export async function runComponentStorm(): Promise<ComponentStormResult> {
         "Durable Object in wrangler.toml, issue 18) has not landed",
     };
   }
-  // The component exists, but this storm is not written yet: say so rather than report a figure
-  // that was not measured. Its steps: start the fake with its component, push a ticket to
-  // /component/events, authorise 100 appids (/__fake/component/authorize, then the "authorized"
-  // event), let their tokens lapse, then 200 callers that each need an authoriser's token (two
-  // per authoriser) at once; count api_authorizer_token calls at the fake.
+  // The component and its AuthorizerAuthority exist, but nothing a caller reaches asks an
+  // authoriser's authority for its token yet: no endpoint returns one, and /wechat/<appid> does
+  // not resolve authorisers (src/accounts/unlisted-account.ts). Once one does, the storm goes
+  // here: start the fake with its component, push a ticket to /component/events, authorise 100
+  // appids (/__fake/component/authorize, then the "authorized" event), let their tokens lapse,
+  // then 200 callers that each need one of those tokens (two per authoriser) at once, and count
+  // api_authorizer_token calls at the fake (one per authoriser is the rule).
   return {
     ran: false,
     reason:
-      "not measured yet: src/component/ and its AuthorizerAuthority have landed, the storm " +
-      `(${COMPONENT_STORM.callers} callers over ${COMPONENT_STORM.authorisers} authorisers) is ` +
-      "not written (bench/lib/component-storm.ts)",
+      "not measured yet: src/component/ and its AuthorizerAuthority have landed, but no caller " +
+      "path asks an authoriser's authority for its token yet (the storm of " +
+      `${COMPONENT_STORM.callers} callers over ${COMPONENT_STORM.authorisers} authorisers waits ` +
+      "in bench/lib/component-storm.ts)",
   };
 }
