@@ -135,6 +135,9 @@ export interface RemoteLatencyRow {
   pushes: number;
   p50Ms: number;
   p99Ms: number;
+  /** Per push, counted over the run: a longer round trip makes the replay guard's batches larger. */
+  doRequestsPerPush: number;
+  rowsWrittenPerPush: number;
   failures: number;
   firstFailure?: string;
 }
@@ -425,6 +428,7 @@ export async function measureRemoteLatency(
           ? (["idle", "c1", "c32"] as const)
           : (["c1", "c32"] as const);
         for (const rate of rates) {
+          await resetOps(url);
           const { sent } = await drivePushes(
             url,
             kind,
@@ -434,6 +438,8 @@ export async function measureRemoteLatency(
               ? { intervalMs: plan.idleIntervalMs }
               : { concurrency: rate === "c1" ? 1 : 32 },
           );
+          await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+          const { ops } = perPush(await readOps(url), sent.length);
           const failed = sent.filter((s) => s.failure);
           const row: RemoteLatencyRow = {
             delayMs,
@@ -449,6 +455,8 @@ export async function measureRemoteLatency(
               sent.map((s) => s.ms),
               99,
             ),
+            doRequestsPerPush: ops.doRequests,
+            rowsWrittenPerPush: ops.rowsWritten,
             failures: failed.length,
             ...(failed[0]?.failure ? { firstFailure: failed[0].failure } : {}),
           };
@@ -456,6 +464,7 @@ export async function measureRemoteLatency(
           log(
             `  +${String(delayMs).padStart(2)} ms per DO call  ${row.label.padEnd(34)} ${rate.padEnd(4)}` +
               ` p50 ${row.p50Ms.toFixed(1)} ms  p99 ${row.p99Ms.toFixed(1)} ms  ` +
+              `DO ${row.doRequestsPerPush.toFixed(2)}/push  ` +
               `${row.pushes} pushes, failures ${row.failures}`,
           );
         }
