@@ -142,7 +142,7 @@ describe("the fake's bizsend, called directly (what WeChat refuses without our c
 
   it("47003 names the key whose value breaks its type's rule; the acceptance is kept", async () => {
     recordSubscription(fake, FAKE_APPID, "oUser1", SHIPPED, "accept");
-    for (const [key, value] of [
+    for (const [key, value] of <[string, string][]>[
       ["amount2", "1000"],
       ["thing1", "x".repeat(21)],
       ["time3", "tomorrow"],
