@@ -9,6 +9,7 @@ import { parseAccountList, type ListedAccount } from "./config-accounts";
 import type { Env } from "./env";
 import { isValidEncodingAESKey } from "./wechat/message-crypt";
 import { DEFAULT_OPEN_BASE } from "./wechat/oauth";
+import type { AccessTokenSource } from "./wechat/api/client";
 import type { MessageMode } from "./wechat/push";
 import { DEFAULT_MP_BASE } from "./wechat/qrcode";
 
@@ -26,8 +27,19 @@ export interface WeChatConfig {
   /** Which pushes the callback accepts: safe refuses plaintext ones. */
   messageMode: MessageMode;
   /**
+   * The receive-id inside the account's encrypted pushes and replies, when it is not `appId`: a
+   * 第三方平台 authoriser's pushes are encrypted for the component appid (消息加解密说明).
+   */
+  receiveId?: string;
+  /**
+   * Where the account's access_token comes from, when not its own AppSecret through its
+   * TokenAuthority: an authoriser's authorizer_access_token (set by src/accounts).
+   */
+  accessTokens?: AccessTokenSource;
+  /**
    * Where the account fields above come from: "single" (WECHAT_TOKEN, WECHAT_APPID, ...: the
-   * Worker-wide config is the single account's view) or "listed" (an entry of WECHAT_ACCOUNTS).
+   * Worker-wide config is the single account's view), "listed" (an entry of WECHAT_ACCOUNTS) or
+   * "authorizer" (a 第三方平台 authoriser, resolved at run time by src/accounts).
    */
   accountSource: AccountSource;
   /** WECHAT_ACCOUNTS as account views, by appid; empty in a listed account's own view. */
@@ -76,7 +88,7 @@ export interface WeChatConfig {
 
 export type SlowReplyStrategy = "auto" | "retries" | "customer-service";
 
-export type AccountSource = "single" | "listed";
+export type AccountSource = "single" | "listed" | "authorizer";
 
 /**
  * One 公众号's view of the configuration: the Worker-wide settings with that account's `token`,
@@ -412,6 +424,8 @@ export type AccountConfig = WeChatConfig & { appId: string; appSecret: string };
  * answers it). A listed account is named by its appid, which its caller already gave.
  */
 export function missingAccountSetting(config: WeChatConfig): string | undefined {
+  // An authoriser has no AppSecret here: its token comes from the 第三方平台 (`accessTokens`).
+  if (config.accountSource === "authorizer") return undefined;
   if (config.accountSource === "listed") {
     return config.appSecret === undefined
       ? `WECHAT_ACCOUNTS: the account ${config.appId} has no appsecret`

@@ -1,11 +1,15 @@
 /**
  * The seam for accounts that the Worker's variables do not list: an appid that is neither
  * WECHAT_APPID nor in WECHAT_ACCOUNTS may still be an account this Worker serves, known only at
- * run time (a 第三方平台 authoriser, registered when it authorised the platform). Until a resolver
- * is plugged in here, there is none, and `/wechat/<appid>` answers 404.
+ * run time: a 第三方平台 authoriser, registered when it authorised the platform (docs/component.md).
+ * Its pushes arrive at `/wechat/<its appid>` (the platform's 消息与事件接收URL `/wechat/$APPID$`),
+ * signed with the component's token and encrypted with the component's key for the component
+ * appid; its API calls use its authorizer_access_token.
  */
+import { authorizerTokenSource, componentPushKeys, findAuthorizer } from "../component";
 import type { AccountView, WeChatConfig } from "../config";
 import type { Env } from "../env";
+import { verifyRequestSignature, type PushQuery } from "../wechat/push";
 
 /**
  * Resolves the view of the account `appid` that is not configured in the variables, or
@@ -28,11 +32,52 @@ import type { Env } from "../env";
  *   appids exist.
  * - It rejects only when it cannot tell (its storage unreachable): the request is answered 503
  *   and the error logged, without the appid's state.
+ *
+ * `query`, when given, is the request's query: a request whose `signature` does not verify with
+ * the component's token resolves undefined before any Durable Object is asked, so unsigned
+ * traffic to `/wechat/<appid>` costs no storage call (it is answered 404 like any unknown
+ * appid; the full checks, timestamp included, run again on the view).
  */
 export async function resolveUnlistedAccount(
   env: Env,
   config: WeChatConfig,
   appid: string,
+  query?: PushQuery,
 ): Promise<AccountView | undefined> {
-  return undefined;
+  const keys = componentPushKeys(env);
+  if (keys === undefined) return undefined;
+  if (query !== undefined) {
+    const unsigned = await verifyRequestSignature(
+      query,
+      { token: keys.token, timestampToleranceSeconds: config.timestampToleranceSeconds },
+      0,
+      { checkTimestamp: false },
+    );
+    if (unsigned) return undefined;
+  }
+  const authorizer = await findAuthorizer(env, appid);
+  if (!authorizer?.active) return undefined;
+  const {
+    token: _token,
+    appId: _appId,
+    appSecret: _appSecret,
+    encodingAESKey: _key,
+    encodingAESKeyPrevious: _previous,
+    receiveId: _receiveId,
+    accessTokens: _accessTokens,
+    ...shared
+  } = config;
+  return {
+    ...shared,
+    token: keys.token,
+    appId: appid,
+    // WeChat encrypts every authoriser's pushes for the component (第三方平台 消息加解密).
+    receiveId: keys.componentAppId,
+    encodingAESKey: keys.encodingAESKey,
+    // Authorisers' pushes are always encrypted: a plaintext one is not WeChat's.
+    messageMode: "safe",
+    accountSource: "authorizer",
+    accounts: new Map(),
+    accessTokens: authorizerTokenSource(env, appid),
+  };
 }

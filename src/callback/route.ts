@@ -198,7 +198,7 @@ export function callbackHandler(
       }
       return answer(request, env, ctx, account as CallbackAccount);
     }
-    return resolveUnlistedAccount(env, config, appid).then(
+    return resolveUnlistedAccount(env, config, appid, readPushQuery(request.url)).then(
       (resolved) => (resolved ? answer(request, env, ctx, resolved) : plain(UNKNOWN_ACCOUNT, 404)),
       (error: unknown) => {
         log.error("account.resolve_failed", { error: describeError(error) });

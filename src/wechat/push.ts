@@ -37,6 +37,11 @@ export interface PushQuery {
 export interface PushSettings {
   token: string;
   appId?: string | undefined;
+  /**
+   * The receive-id an encrypted push must carry and its reply is sealed with, when not `appId`
+   * (a 第三方平台 authoriser's pushes carry the component appid).
+   */
+  receiveId?: string | undefined;
   encodingAESKey?: string | undefined;
   /** The key before a rotation: tried when `encodingAESKey` cannot open a push. */
   encodingAESKeyPrevious?: string | undefined;
@@ -167,7 +172,7 @@ export async function openPush(
     return fail("bad-request", "encrypted pushes are refused: WECHAT_MESSAGE_MODE is plaintext");
   }
 
-  const opened = await decryptWithKeys(encrypt, settings.appId, [
+  const opened = await decryptWithKeys(encrypt, settings.receiveId ?? settings.appId, [
     settings.encodingAESKey,
     settings.encodingAESKeyPrevious,
   ]);
@@ -223,13 +228,13 @@ async function decryptWithKeys(
 export async function sealReply(
   replyXml: string,
   push: Pick<OpenedPush, "mode" | "nonce" | "encodingAESKey">,
-  settings: Pick<PushSettings, "token" | "appId" | "encodingAESKey">,
+  settings: Pick<PushSettings, "token" | "appId" | "receiveId" | "encodingAESKey">,
   now: number,
 ): Promise<string> {
   if (push.mode === "plaintext") return replyXml;
   // During a key rotation WeChat answers with whichever key it sealed the push with.
   const key = push.encodingAESKey ?? settings.encodingAESKey!;
-  const encrypt = await messageCrypt(key, settings.appId!).encrypt(replyXml);
+  const encrypt = await messageCrypt(key, settings.receiveId ?? settings.appId!).encrypt(replyXml);
   const timeStamp = String(Math.floor(now));
   // The nonce is signed as written: one that XML would not carry as sent (control characters,
   // CR) is replaced by a fresh one rather than echoed, or the signature would not verify.
