@@ -22,7 +22,7 @@ import { createApiClient } from "../token";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import { describeError, log } from "../log";
 import { openPush, sealReply, verifyRequestSignature, type PushFailure } from "../wechat/push";
-import { NO_REPLY_BODY } from "../wechat/reply";
+import { NO_REPLY_BODY, renderReplyXml } from "../wechat/reply";
 import type { WeChatRouter } from "../wechat/router";
 import { readBoundedText } from "../http/read-body";
 import {
@@ -36,6 +36,7 @@ import { answerPush, HELD } from "./answer-push";
 import { holdTimes, slowReplyPolicy } from "./slow-reply";
 import { configuredAccount, type WeChatConfig } from "../config";
 import { resolveUnlistedAccount } from "../accounts";
+import { releaseTestReply } from "../component";
 import type { Env } from "../env";
 import { conversationFor } from "../conversation";
 import type { InboundMessage } from "../wechat/message";
@@ -301,6 +302,19 @@ async function answerPushRequest(
   }
   const kind = push.mode === "plaintext" ? "plaintext-push" : "encrypted-push";
   if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
+  // WeChat's 全网发布 test is answered here, before any hook or handler sees it (its test
+  // accounts only, src/component/release-test.ts).
+  const releaseTest =
+    config.accountSource === "authorizer"
+      ? releaseTestReply(push.message, env, config, (promise) => ctx.waitUntil(promise))
+      : undefined;
+  if (releaseTest) {
+    const xml = renderReplyXml(releaseTest, push.message, nowSeconds());
+    if (xml === undefined) return plain(NO_REPLY_BODY);
+    return new Response(await sealReply(xml, push, config, nowSeconds()), {
+      headers: XML_HEADERS,
+    });
+  }
   for (const hook of hooks) {
     const work = hook(push.message, env, config);
     if (work)

@@ -13,7 +13,9 @@
  * - `componentPushKeys(env)` → `{ componentAppId, token, encodingAESKey }`, with which
  *   authorisers' pushes are verified, decrypted (receive-id: the component appid) and sealed;
  * - `registerAuthorizationCode(env, code)` → exchanges an auth_code (api_query_auth) and registers
- *   the authoriser (the 全网发布 test's `QUERY_AUTH_CODE:<code>`).
+ *   the authoriser (the 全网发布 test's `QUERY_AUTH_CODE:<code>`);
+ * - `releaseTestReply(message, env, account, waitUntil)` → the 全网发布 test's answer for a push
+ *   from one of WeChat's test accounts, or undefined (the callback asks it before the bot).
  */
 export { componentAdminRoutes } from "./admin-routes";
 export { AuthorizerAuthority, type AuthorizerView } from "./authorizer-authority";
@@ -25,5 +27,6 @@ export {
 } from "./authorizers";
 export { ComponentAuthority } from "./component-authority";
 export { NothingToRegister, registerAuthorizationCode } from "./registration";
+export { releaseTestReply } from "./release-test";
 export { componentRoutes } from "./routes";
 export { loadComponentSettings, type ComponentSettings } from "./settings";
