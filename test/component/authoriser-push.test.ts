@@ -8,7 +8,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FAKE_COMPONENT } from "../../dev/fake-wechat/endpoints/component";
 import type { InstalledFakeWeChat } from "../../dev/fake-wechat/install";
-import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
+import { signPush, textPushXml, type Account } from "../../dev/fake-wechat/sign-push";
 import { renderXml, textOf, parseXml } from "../../src/wechat/xml";
 import { createApp } from "../../src/app";
 import type { BotContext } from "../../src/bot/context";
@@ -18,7 +18,7 @@ import { ORIGIN } from "../fixtures/platform-app";
 import { ADMIN, AUTHORIZER, authorizeThroughBrowser, pushTicket, startClean } from "./helpers";
 
 const RELEASE_TEST_APPID = "wx570bc396a51b8ff8";
-const COMPONENT = {
+const COMPONENT: Account & { encodingAESKey: string } = {
   token: FAKE_COMPONENT.token,
   appId: FAKE_COMPONENT.appid,
   encodingAESKey: FAKE_COMPONENT.encodingAESKey,
