@@ -52,7 +52,11 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
     ...(options.admin === false ? [] : [publishJobHook]),
     ...(options.pushHooks ?? []).map(userPushHook),
   ];
-  const app = createApp(anyBot, options, hooks);
+  // The app's route tree (every admin, component and diagnose route) is built on the first
+  // request that needs it, not at startup: WeChat's pushes take the fast path below and never
+  // need it, and each route added at startup is CPU every cold start pays.
+  let app: ReturnType<typeof createApp> | undefined;
+  const appFor = () => (app ??= createApp(anyBot, options, hooks));
   const callback = callbackHandler(anyBot, hooks);
   return {
     fetch: async (request, env, ctx) => {
@@ -61,7 +65,7 @@ export function createWorker<E extends WeChatEdgeEnv = WeChatEdgeEnv>(
       // composes it). Config and error handling are the app's own.
       const path = pathOf(request.url);
       const appid = callbackAppid(path);
-      if (appid === NOT_CALLBACK) return app.fetch(request, env, ctx);
+      if (appid === NOT_CALLBACK) return appFor().fetch(request, env, ctx);
       const loaded = loadConfig(env);
       if (!loaded.ok) return invalidConfigResponse(loaded.reason);
       const missing = missingBinding(
