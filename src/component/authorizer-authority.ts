@@ -190,7 +190,9 @@ export class AuthorizerAuthority extends DurableObject<Env> {
     const failing = this.#keeper.state.consecutiveFailures > 0;
     // Unused since its last refresh: let it lapse; the next caller fetches one.
     if (token && !failing && this.#lastServedAt < token.refreshedAt) return;
-    await this.#keeper.onAlarm();
+    // The alarm was set up to the jitter's spread ahead of the rule's time: refresh now, or the
+    // alarms would only be spread to be put off until the rule's time, all in the same second.
+    await this.#keeper.onAlarm(JITTER_SPREAD_MS);
     await this.#scheduleAlarm();
   }
 

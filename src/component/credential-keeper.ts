@@ -139,9 +139,12 @@ export class CredentialKeeper {
     return attempt;
   }
 
-  /** The alarm's work: refresh when the rule says so or a retry is due. */
-  async onAlarm(): Promise<void> {
-    const now = Date.now();
+  /**
+   * The alarm's work: refresh when the rule says so or a retry is due. `earlyMs`: the alarm was
+   * set that far ahead of the rule's time (the owner's jitter), so the rule is read as of then.
+   */
+  async onAlarm(earlyMs = 0): Promise<void> {
+    const now = Date.now() + earlyMs;
     const record = this.#record;
     const retryDue = this.#state.consecutiveFailures > 0 && now >= this.#state.nextAttemptAt;
     if (
