@@ -275,13 +275,19 @@ export function renderReport(report: Report): string {
     `$${prices.durableObjects.rowsWrittenPerMillion}/M rows written; KV ` +
     `$${prices.kv.readPerMillion}/M reads, $${prices.kv.writePerMillion}/M writes. ` +
     `The Workers request fee alone is $${prices.workers.requestPerMillion} per million pushes.`;
-  const component = report.componentStorm.ran
-    ? `${report.componentStorm.callers} callers over ${report.componentStorm.authorisers} ` +
-      `authorisers served in ${report.componentStorm.allServedMs.toFixed(1)} ms; upstream ` +
-      `api_authorizer_token calls ${report.componentStorm.upstreamAuthoriserTokenCalls}, ` +
-      `api_component_token calls ${report.componentStorm.upstreamComponentTokenCalls}; ` +
-      `failures ${report.componentStorm.failures}.`
-    : report.componentStorm.reason;
+  const cs = report.componentStorm;
+  const component = cs.ran
+    ? `${cs.callers} callers (a text each to /wechat/<authoriser appid>, whose handler calls ` +
+      `the API with the authoriser's token) over ${cs.authorisers} authorisers, every token ` +
+      `lapsed (the fake granted ${cs.tokenLifetimeSeconds} s tokens), all at once: all served ` +
+      `in ${cs.allServedMs.toFixed(1)} ms (p50 ${cs.p50Ms.toFixed(1)} ms, slowest ` +
+      `${cs.maxMs.toFixed(1)} ms); upstream api_authorizer_token calls ` +
+      `${cs.upstreamAuthoriserTokenCalls} (rule: ${cs.authorisers}), api_component_token calls ` +
+      `${cs.upstreamComponentTokenCalls} (rule: 1), the handlers' API calls ` +
+      `${cs.upstreamApiCalls}; failures ${cs.failures}. The same storm again with every token ` +
+      `fresh (no fetch): all served in ${cs.warmAllServedMs.toFixed(1)} ms (p50 ` +
+      `${cs.warmP50Ms.toFixed(1)} ms); failures ${cs.warmFailures}.`
+    : cs.reason;
   return [
     `Measured ${report.date}${report.smoke ? " — SMOKE RUN, figures not meaningful" : ""}.`,
     "",
