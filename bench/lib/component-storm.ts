@@ -32,11 +32,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAKE_COMPONENT } from "../../dev/fake-wechat/endpoints/component-account";
-import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
+import { signPush, textPushXml, type Account } from "../../dev/fake-wechat/sign-push";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
 import { parseXml, textOf } from "../../src/wechat/xml";
 import { PROJECT_DIR } from "./build";
 import { startServer, type ServerProcess } from "./process-tree";
+import { ACCOUNT } from "./pushes";
 import type { Budget } from "./report";
 
 export type ComponentStormResult =
@@ -201,12 +202,22 @@ async function waitUntilCold(admin: Admin, appids: readonly string[]): Promise<v
   }
 }
 
-async function openReply(text: string): Promise<string | undefined> {
+/** The component as a signer: authorisers' pushes are signed and sealed with its token and key. */
+const COMPONENT: Required<Account> = {
+  token: FAKE_COMPONENT.token,
+  appId: FAKE_COMPONENT.appid,
+  encodingAESKey: FAKE_COMPONENT.encodingAESKey,
+};
+
+async function openReply(
+  text: string,
+  account: Required<Account> = COMPONENT,
+): Promise<string | undefined> {
   const outer = parseXml(text);
   if (!outer.ok) return undefined;
   const encrypt = textOf(outer.root, "Encrypt");
   if (!encrypt) return undefined;
-  const opened = await new MessageCrypt(FAKE_COMPONENT.encodingAESKey, FAKE_COMPONENT.appid)
+  const opened = await new MessageCrypt(account.encodingAESKey, account.appId)
     .decrypt(encrypt)
     .catch(() => undefined);
   if (!opened) return undefined;
@@ -218,19 +229,21 @@ async function openReply(text: string): Promise<string | undefined> {
  * `callers` followers' texts at once, caller i to authoriser i mod n; every reply must be the
  * bot's line for that authoriser. Pushes are signed up front, so this times the Worker only.
  */
-async function storm(url: string, appids: readonly string[], callers: number, round: string) {
+async function storm(
+  url: string,
+  appids: readonly string[],
+  callers: number,
+  round: string,
+  account?: Required<Account>,
+) {
   const pushes = await Promise.all(
     Array.from({ length: callers }, async (_, i) => {
       const appid = appids[i % appids.length]!;
       const follower = `oStorm${round}${String(i).padStart(18, "0")}`;
       const push = await signPush(
-        {
-          token: FAKE_COMPONENT.token,
-          appId: FAKE_COMPONENT.appid,
-          encodingAESKey: FAKE_COMPONENT.encodingAESKey,
-        },
+        account ?? COMPONENT,
         textPushXml("hello", { from: follower, to: `gh_${appid.slice(-12)}` }),
-        { mode: "safe", path: `/wechat/${appid}` },
+        { mode: "safe", path: account ? "/wechat" : `/wechat/${appid}` },
       );
       return { appid, push };
     }),
@@ -245,7 +258,7 @@ async function storm(url: string, appids: readonly string[], callers: number, ro
       });
       const text = await response.text();
       const ms = performance.now() - started;
-      const content = response.status === 200 ? await openReply(text) : undefined;
+      const content = response.status === 200 ? await openReply(text, account) : undefined;
       return {
         ms,
         failure:
@@ -316,6 +329,13 @@ export async function runComponentStorm(
     });
     const admin = adminOf(worker, options.adminKey);
     log(`  ${authorisers} authorisers registered; waiting for every token to lapse...`);
+    // While the tokens lapse, the push path and ctx.api are warmed on the Worker's own account,
+    // so that the cold storm differs from the warm one by the authorisers' tokens, not by code
+    // run for the first time.
+    const warmed = await storm(worker.url, [ACCOUNT.appId], callers, "warm-up", ACCOUNT);
+    if (warmed.failures.length > 0) {
+      throw new Error(`the warm-up on the Worker's own account failed: ${warmed.failures[0]}`);
+    }
     await waitUntilCold(admin, appids);
 
     await control("reset", {});
