@@ -15,6 +15,10 @@ const testBindings = {
   WECHAT_MESSAGE_MODE: "compatible",
   // Short upstream timeouts, so tests of a hanging WeChat do not sleep for seconds.
   WECHAT_API_TIMEOUT_MS: "400",
+  // Answers go to the ledger soon instead of waiting to ride on the next push, so that a test
+  // waiting for the request's background work does not wait seconds (test/dedupe/ledger-exchange
+  // tests the riding itself).
+  WECHAT_DEDUPE_RECORD_DELAY_MS: "50",
 };
 
 // Five projects: the Worker's tests run inside workerd with real KV, Durable Objects and

@@ -70,6 +70,8 @@ export interface WeChatConfig {
   /** Passive-reply budget in ms, counted from the push's arrival; WeChat gives up at 5000. */
   replyBudgetMs: number;
   dedupe: boolean;
+  /** How long an answered push's record waits to ride on the ledger's next call, in ms. */
+  dedupeRecordDelayMs: number;
   /** Where the access_token comes from: stable_token (default) or the classic /cgi-bin/token. */
   tokenSource: "stable" | "classic";
   /** A token or ticket is refreshed when fewer than this many seconds of its life remain. */
@@ -109,6 +111,10 @@ const MAX_REPLY_BUDGET_MS = 4900;
 // WeChat's own rule for stable_token: it rotates the token 5 minutes before expiry.
 const DEFAULT_TOKEN_REFRESH_MARGIN_SECONDS = 300;
 const DEFAULT_API_TIMEOUT_MS = 4000;
+// An answer is given within a second of its push's arrival when it goes unclaimed; WeChat
+// re-sends 5 s after sending. The record must be in the ledger before then, with margin.
+const DEFAULT_DEDUPE_RECORD_DELAY_MS = 2000;
+const MAX_DEDUPE_RECORD_DELAY_MS = 3000;
 const DEFAULT_QR_NEW_SCENES_PER_DAY = 1000;
 /** An admin key is a bearer secret on a public URL: long enough that guessing is hopeless. */
 const MIN_ADMIN_KEY_LENGTH = 32;
@@ -364,6 +370,12 @@ function parseConfig(env: Env): WeChatConfig {
     timestampToleranceSeconds,
     replyBudgetMs,
     dedupe: dedupeSetting !== "off",
+    dedupeRecordDelayMs: wholeNumber(env, "WECHAT_DEDUPE_RECORD_DELAY_MS", {
+      min: 0,
+      max: MAX_DEDUPE_RECORD_DELAY_MS,
+      fallback: DEFAULT_DEDUPE_RECORD_DELAY_MS,
+      unit: "milliseconds",
+    }),
     tokenSource: tokenSource as WeChatConfig["tokenSource"],
     tokenRefreshMarginSeconds,
     apiTimeoutMs,

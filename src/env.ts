@@ -70,6 +70,8 @@ export interface WeChatEdgeVars {
   WECHAT_TOKEN_SOURCE?: string;
   /** Refresh the access_token and jsapi_ticket when fewer than this many seconds remain (default 300). */
   WECHAT_TOKEN_REFRESH_MARGIN?: string;
+  /** How long an answered push's record waits to ride on the ledger's next call, in ms (default 2000, 0-3000). */
+  WECHAT_DEDUPE_RECORD_DELAY_MS?: string;
   /** Timeout of each upstream WeChat API call in ms (default 4000). */
   WECHAT_API_TIMEOUT_MS?: string;
   /** When set, sent as X-WeChat-Proxy-Secret to the fixed-IP proxy in WECHAT_API_BASE. */

@@ -149,3 +149,18 @@ describe("WECHAT_TIMESTAMP_TOLERANCE", () => {
     expect(body).toContain("WECHAT_TIMESTAMP_TOLERANCE");
   });
 });
+
+describe("WECHAT_DEDUPE_RECORD_DELAY_MS", () => {
+  it("defaults to 2000 ms, takes 0-3000, and names itself when out of range", async () => {
+    const unset = loadConfig({ ...env, WECHAT_DEDUPE_RECORD_DELAY_MS: undefined });
+    if (!unset.ok) throw new Error(unset.reason);
+    expect(unset.config.dedupeRecordDelayMs).toBe(2000);
+    const zero = loadConfig({ ...env, WECHAT_DEDUPE_RECORD_DELAY_MS: "0" });
+    if (!zero.ok) throw new Error(zero.reason);
+    expect(zero.config.dedupeRecordDelayMs).toBe(0);
+    // Past 3 s an answer might not be recorded before WeChat's first re-send.
+    const { status, body } = await withSetting({ WECHAT_DEDUPE_RECORD_DELAY_MS: "5000" });
+    expect(status).toBe(503);
+    expect(body).toContain("WECHAT_DEDUPE_RECORD_DELAY_MS");
+  });
+});

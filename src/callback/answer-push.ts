@@ -44,10 +44,16 @@ export interface AnswerOptions {
   budgetMs: number;
   /**
    * Where pushes are deduplicated; undefined when deduplication is off. `partition` is the
-   * account's (its appid; undefined for the single account).
+   * account's (its appid; undefined for the single account); `recordDelayMs` how long an answer
+   * waits to ride on the account's next ledger call (WECHAT_DEDUPE_RECORD_DELAY_MS).
    */
   dedupe:
-    | { env: Pick<Env, "PUSH_LEDGER">; memory?: IsolateMemory; partition?: string | undefined }
+    | {
+        env: Pick<Env, "PUSH_LEDGER">;
+        memory?: IsolateMemory;
+        partition?: string | undefined;
+        recordDelayMs?: number;
+      }
     | undefined;
   send: SendCustomMessage;
   /** Default: never hold, customer service for late replies (WECHAT_SLOW_REPLY=customer-service). */
@@ -94,6 +100,7 @@ export async function answerPush(
         options.dedupe.memory,
         hold,
         options.dedupe.partition,
+        options.dedupe.recordDelayMs,
       )
     : { run: true as const, kept: [], ticket: undefined };
   if (!admission.run) {

@@ -22,7 +22,7 @@
 import { resolveUnlistedAccount } from "../accounts";
 import { configuredAccount, loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
-import { followerIdIn, keptLedger, ledgerPartition } from "../dedupe";
+import { accountLedger, followerIdIn, ledgerPartition } from "../dedupe";
 import { createApiClient } from "../token";
 import { sendCustomMessage } from "../wechat/api/custom-service";
 import type { Reply } from "../wechat/reply";
@@ -49,7 +49,8 @@ export async function deliverReply(
     return "delivered";
   }
   // Kept under the same id the account's pushes look it up by (src/dedupe/push-admission.ts).
-  await keptLedger(env).keepReply(followerIdIn(ledgerPartition(account), openid), reply);
+  const partition = ledgerPartition(account);
+  await accountLedger(env, partition).keepReply(followerIdIn(partition, openid), reply);
   return "kept";
 }
 

@@ -346,7 +346,9 @@ async function answerPushRequest(
   const replyXml = await answerPush(bot, push, context, {
     arrivedAt,
     budgetMs: config.replyBudgetMs,
-    dedupe: config.dedupe ? { env, partition: ledgerPartition(config) } : undefined,
+    dedupe: config.dedupe
+      ? { env, partition: ledgerPartition(config), recordDelayMs: config.dedupeRecordDelayMs }
+      : undefined,
     send: (message) => sendCustomMessage(context.api, message),
     slow: slowReplyPolicy(env, config, context.waitUntil),
   });

@@ -5,7 +5,7 @@
  * this file, never the modules behind it (.dependency-cruiser.cjs).
  */
 export type { IsolateMemory } from "./isolate-memory";
-export { followerIdIn, keptLedger, ledgerPartition } from "./ledger-shard";
+export { accountLedger, followerIdIn, ledgerPartition } from "./ledger-instances";
 export { ledgerUnavailable } from "./ledger-unavailable";
 export { admitPush, CLAIM_AFTER_MS, type PushTicket } from "./push-admission";
 export { PushLedger, type HoldOptions } from "./push-ledger";

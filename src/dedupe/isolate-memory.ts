@@ -2,25 +2,19 @@
  * What one isolate remembers between pushes, so that most pushes never wait on the PushLedger:
  * - the pushes it is handling or has just answered, so that a copy of one sent again to this
  *   isolate gets the same answer (or waits for it) without a claim;
- * - answers not yet recorded in the ledger, sent in one batch per ledger instance shortly after;
- * - which followers are owed a kept reply, refreshed at most once a second.
+ * - its line to each account's ledger instance (ledger-exchange.ts): the signature checks and
+ *   answers on their way there, and which followers are owed a kept reply.
  *
  * The state is per PushLedger namespace, so two Workers (or two test environments) sharing an
  * isolate never mix records.
  */
 import type { Env } from "../env";
-import { keptLedger, ledgerByName } from "./ledger-shard";
-import { ledgerUnavailable } from "./ledger-unavailable";
-import type { AnsweredPush } from "./push-ledger";
+import { LedgerLine } from "./ledger-exchange";
 
 /** How long an answered push is remembered here: past any copy sent within the fresh window. */
 export const RECENT_PUSH_MS = 5_000;
 /** Bounds the memory under a flood; the oldest answered pushes go first. */
 const MAX_RECENT_PUSHES = 20_000;
-/** Answers are held this long to go to the ledger in batches; retries come 5 s apart at best. */
-export const RECORD_DELAY_MS = 500;
-/** How stale this isolate's list of followers owed a kept reply may be. */
-const OWED_REFRESH_MS = 1_000;
 
 export interface RecentPush {
   /** Answered here (in time, late to a waiting copy, or delivered late: replyXml undefined). */
@@ -36,11 +30,19 @@ type Ledgers = Pick<Env, "PUSH_LEDGER">;
 
 export class IsolateMemory {
   readonly #recent = new Map<string, RecentPush>();
-  #unrecorded = new Map<string, AnsweredPush[]>();
-  #recordScheduled = false;
-  #owed = new Set<string>();
-  #owedVersion: string | undefined;
-  #owedCheckedAt = Number.NEGATIVE_INFINITY;
+  readonly #singleLine = new LedgerLine(undefined);
+  readonly #lines = new Map<string, LedgerLine>();
+
+  /** This isolate's line to the account's ledger instance; `partition` as ledgerPartition says. */
+  line(partition: string | undefined): LedgerLine {
+    if (partition === undefined) return this.#singleLine;
+    let line = this.#lines.get(partition);
+    if (!line) {
+      line = new LedgerLine(partition);
+      this.#lines.set(partition, line);
+    }
+    return line;
+  }
 
   recent(key: string, now: number): RecentPush | undefined {
     this.#forgetOld(now);
@@ -68,60 +70,6 @@ export class IsolateMemory {
 
   forget(key: string): void {
     this.#recent.delete(key);
-  }
-
-  /**
-   * Queues an answer for the ledger instance `shard`. The first answer of a batch schedules the
-   * write on its own request's waitUntil; the ones after it ride along.
-   */
-  record(
-    env: Ledgers,
-    shard: string,
-    push: AnsweredPush,
-    waitUntil: (promise: Promise<unknown>) => void,
-  ): void {
-    const batch = this.#unrecorded.get(shard);
-    if (batch) batch.push(push);
-    else this.#unrecorded.set(shard, [push]);
-    if (this.#recordScheduled) return;
-    this.#recordScheduled = true;
-    waitUntil(
-      new Promise((resolve) => setTimeout(resolve, RECORD_DELAY_MS)).then(() =>
-        this.#recordNow(env),
-      ),
-    );
-  }
-
-  /** Followers owed a kept reply, as of at most OWED_REFRESH_MS ago (or this isolate's own keeps). */
-  async owedFollowers(env: Ledgers, now: number): Promise<ReadonlySet<string>> {
-    if (now - this.#owedCheckedAt < OWED_REFRESH_MS) return this.#owed;
-    // Concurrent pushes on this isolate use the current list instead of asking again.
-    this.#owedCheckedAt = now;
-    const known = await keptLedger(env).keptFollowers(this.#owedVersion).catch(ledgerUnavailable);
-    if (known) {
-      this.#owedVersion = known.version;
-      if (known.openids) this.#owed = new Set(known.openids);
-    }
-    return this.#owed;
-  }
-
-  /** This isolate kept (or took) a reply for `openid`: no need to wait for the next refresh. */
-  markOwed(openid: string, owed: boolean): void {
-    if (owed) this.#owed.add(openid);
-    else this.#owed.delete(openid);
-  }
-
-  async #recordNow(env: Ledgers): Promise<void> {
-    const batches = this.#unrecorded;
-    this.#unrecorded = new Map();
-    this.#recordScheduled = false;
-    await Promise.all(
-      [...batches].map(([shard, pushes]) =>
-        ledgerByName(env, shard)
-          .recordAnswered(pushes)
-          .catch((error: unknown) => ledgerUnavailable(error, "dedupe", { pushes: pushes.length })),
-      ),
-    );
   }
 
   #forgetOld(now: number): void {

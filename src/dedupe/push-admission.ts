@@ -5,8 +5,9 @@
  * WeChat retries a push only after waiting 5 s for an answer, and a retry carries the push's own
  * CreateTime. So a push whose CreateTime is less than FRESH_PUSH_SECONDS old is a first delivery:
  * no other isolate can be handling it, and it runs without a claim (no round trip). Then:
- * - answered in time, its reply is recorded in the ledger in a batch within RECORD_DELAY_MS,
- *   long before any retry can come, and remembered here for copies sent to this isolate;
+ * - answered in time, its reply goes to the ledger on the account's next call there (within
+ *   RECORD_DELAY_MS, long before any retry can come), and is remembered here for copies sent to
+ *   this isolate;
  * - still running after CLAIM_AFTER_MS, or late, it claims the push in the ledger, so that a
  *   retry finds it running and waits for it, and a late reply goes out once.
  * Everything else claims first, as every push used to: older pushes (WeChat's retries, pushes
@@ -14,16 +15,17 @@
  * it). A copy of a push that arrives while this isolate still handles it waits for it here.
  * The 3-second window allows this isolate's clock to be up to 2 s behind WeChat's.
  *
- * Accounts other than the single one pass their appid as `partition`: it prefixes the push's key
- * and the follower's id in every claim, record and kept reply, so two accounts' pushes never
- * meet, even with equal MsgIds or openids.
+ * Accounts other than the single one pass their appid as `partition`: their pushes go to their
+ * own ledger instance, and the appid prefixes the push's key and the follower's id there too, so
+ * two accounts' pushes never meet, even with equal MsgIds or openids.
  */
 import type { Env } from "../env";
 import { log } from "../log";
 import type { InboundMessage } from "../wechat/message";
 import type { Reply } from "../wechat/reply";
 import { isolateMemory, type IsolateMemory, type RecentPush } from "./isolate-memory";
-import { followerIdIn, followerLedger, followerShardOf, keptLedger } from "./ledger-shard";
+import { RECORD_DELAY_MS, type LedgerLine } from "./ledger-exchange";
+import { accountLedger, followerIdIn } from "./ledger-instances";
 import { ledgerUnavailable } from "./ledger-unavailable";
 import type { ClaimResult, HoldOptions } from "./push-ledger";
 
@@ -56,11 +58,15 @@ export async function admitPush(
   memory: IsolateMemory = isolateMemory(env),
   hold?: () => Promise<HoldOptions | undefined>,
   partition?: string,
+  recordDelayMs: number = RECORD_DELAY_MS,
 ): Promise<Admission> {
   // The follower's id in the ledger (claims shard, kept replies), within the account's partition.
   const openid = followerIdIn(partition, message.fromUserName);
   if (partition !== undefined) key = `${partition}:${key}`;
-  const owed = (await memory.owedFollowers(env, Date.now())).has(openid);
+  const line = memory.line(partition);
+  const ledger = accountLedger(env, partition);
+  // Known from the push's own replay check, which has just come back (ledger-exchange.ts).
+  const owed = (await line.owedFollowers(env, Date.now())).has(openid);
   const now = Date.now();
   const here = memory.recent(key, now);
   if (here) {
@@ -68,9 +74,7 @@ export async function admitPush(
     // delivery is the last. A copy of an answered push gets its answer here.
     const held = here.answered ? undefined : await hold?.();
     if (!held) return { run: false, replyXml: await waitHere(here, waitMs) };
-    const claim = await followerLedger(env, openid)
-      .claim(key, waitMs, held)
-      .catch(ledgerUnavailable);
+    const claim = await ledger.claim(key, waitMs, held).catch(ledgerUnavailable);
     // Owner: the handler here has not claimed yet (it claims long before a re-send is due).
     if (!claim || claim.state === "owner") {
       return { run: false, replyXml: await waitHere(here, waitMs) };
@@ -81,12 +85,16 @@ export async function admitPush(
   const entry = memory.remember(key);
   const ageSeconds = now / 1000 - message.createTime;
   if (!owed && ageSeconds < FRESH_PUSH_SECONDS) {
-    return { run: true, kept: [], ticket: new PushTicket(env, memory, key, openid, entry, false) };
+    return {
+      run: true,
+      kept: [],
+      ticket: new PushTicket(env, memory, line, key, openid, entry, false, recordDelayMs),
+    };
   }
 
   // A copy of a push that is not fresh may be a re-send of a held one: ask only then.
   const held = ageSeconds >= FRESH_PUSH_SECONDS ? await hold?.() : undefined;
-  const claim = await followerLedger(env, openid).claim(key, waitMs, held).catch(ledgerUnavailable);
+  const claim = await ledger.claim(key, waitMs, held).catch(ledgerUnavailable);
   if (!claim) {
     memory.forget(key);
     return { run: true, kept: [], ticket: undefined };
@@ -97,8 +105,12 @@ export async function admitPush(
     else memory.answer(entry, replyXml, Date.now());
     return notRun(claim);
   }
-  const kept = owed ? await takeKept(env, memory, openid) : [];
-  return { run: true, kept, ticket: new PushTicket(env, memory, key, openid, entry, true) };
+  const kept = owed ? await takeKept(ledger, line, openid) : [];
+  return {
+    run: true,
+    kept,
+    ticket: new PushTicket(env, memory, line, key, openid, entry, true, recordDelayMs),
+  };
 }
 
 function notRun(claim: Exclude<ClaimResult, { state: "owner" }>): Admission {
@@ -113,9 +125,13 @@ function notRun(claim: Exclude<ClaimResult, { state: "owner" }>): Admission {
   return { run: false, replyXml: undefined };
 }
 
-async function takeKept(env: Ledgers, memory: IsolateMemory, openid: string): Promise<Reply[]> {
-  const kept = (await keptLedger(env).takeKeptReplies(openid).catch(ledgerUnavailable)) ?? [];
-  memory.markOwed(openid, false);
+async function takeKept(
+  ledger: ReturnType<typeof accountLedger>,
+  line: LedgerLine,
+  openid: string,
+): Promise<Reply[]> {
+  const kept = (await ledger.takeKeptReplies(openid).catch(ledgerUnavailable)) ?? [];
+  line.markOwed(openid, false);
   return kept;
 }
 
@@ -139,21 +155,25 @@ async function waitHere(entry: RecentPush, waitMs: number): Promise<string | und
 /** The handler's side of the rule: how its outcome is recorded. */
 export class PushTicket {
   #claim: Promise<boolean> | undefined;
+  readonly #ledger: ReturnType<typeof accountLedger>;
 
   constructor(
     private readonly env: Ledgers,
     private readonly memory: IsolateMemory,
+    private readonly line: LedgerLine,
     private readonly key: string,
     private readonly openid: string,
     private readonly entry: RecentPush,
     claimed: boolean,
+    private readonly recordDelayMs: number,
   ) {
+    this.#ledger = accountLedger(env, line.partition);
     if (claimed) this.#claim = Promise.resolve(true);
   }
 
   /** Claims the push now if it ran unclaimed; false when the ledger cannot be counted on. */
   claim(): Promise<boolean> {
-    this.#claim ??= followerLedger(this.env, this.openid)
+    this.#claim ??= this.#ledger
       .claim(this.key, 0)
       .then((result) => {
         // Nobody else should hold a fresh push; if someone does, both ran: say so.
@@ -168,15 +188,10 @@ export class PushTicket {
   answered(replyXml: string | undefined, waitUntil: (promise: Promise<unknown>) => void): void {
     this.memory.answer(this.entry, replyXml, Date.now());
     if (!this.#claim) {
-      this.memory.record(
-        this.env,
-        followerShardOf(this.openid),
-        { key: this.key, replyXml },
-        waitUntil,
-      );
+      this.line.record(this.env, { key: this.key, replyXml }, waitUntil, this.recordDelayMs);
       return;
     }
-    const ledger = followerLedger(this.env, this.openid);
+    const ledger = this.#ledger;
     waitUntil(
       this.#claim.then((owner) =>
         owner ? ledger.settle(this.key, replyXml, false).catch(ledgerUnavailable) : undefined,
@@ -194,7 +209,7 @@ export class PushTicket {
     this.memory.answer(this.entry, handedHere ? replyXml : undefined, Date.now());
     const owner = await this.claim();
     if (!owner) return !handedHere && replyXml !== undefined;
-    const settled = await followerLedger(this.env, this.openid)
+    const settled = await this.#ledger
       .settle(this.key, replyXml, !handedHere)
       .catch(ledgerUnavailable);
     if (handedHere) return false;
@@ -212,15 +227,13 @@ export class PushTicket {
     if (handedHere) return false;
     const owner = await this.claim();
     if (!owner) return replyXml !== undefined;
-    const settled = await followerLedger(this.env, this.openid)
-      .settle(this.key, replyXml, "held")
-      .catch(ledgerUnavailable);
+    const settled = await this.#ledger.settle(this.key, replyXml, "held").catch(ledgerUnavailable);
     return settled ? settled.deliverLate : replyXml !== undefined;
   }
 
   /** Keeps a reply customer service refused, for the follower's next message. */
   async keep(reply: Reply): Promise<void> {
-    this.memory.markOwed(this.openid, true);
-    await keptLedger(this.env).keepReply(this.openid, reply);
+    this.line.markOwed(this.openid, true);
+    await this.#ledger.keepReply(this.openid, reply);
   }
 }

@@ -6,17 +6,20 @@
  * push is already being handled"; a Durable Object is single-threaded and can. It keeps:
  * - claims per push (MsgId, or the event key), so a handler runs at most once per push; the
  *   reply, so a retry gets the very same one; and the retries waiting for it;
- * - replies that could not be delivered late, kept for the follower's next message (all in one
- *   instance, which also tells isolates cheaply which followers are owed one);
+ * - replies that could not be delivered late, kept for the follower's next message, and a
+ *   version of who is owed one, which isolates learn with every exchange;
  * - which body each (timestamp, nonce) carried. In plaintext mode the signature does not cover
  *   the body, so the same pair with another body is a forgery built from a captured push.
- * Which instance holds which is decided in ledger-shard.ts.
+ * One instance per account holds all of these (ledger-instances.ts); `exchange` is the call every
+ * push makes, and carries the rest along (ledger-exchange.ts).
  *
  * Rows expire: claims after PUSH_TTL_MS (well past WeChat's ~15 s of retries), signatures when
  * their timestamp leaves the accepted window, kept replies after the 48-hour service window.
  */
 import { DurableObject } from "cloudflare:workers";
+import { describeError, log } from "../log";
 import type { Reply } from "../wechat/reply";
+import { accountOfLedgerName, LEGACY_KEPT_LEDGER } from "./ledger-names";
 
 const PUSH_TTL_MS = 15 * 60 * 1000;
 const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
@@ -66,9 +69,31 @@ export interface AnsweredPush {
 }
 
 /** Which followers are owed kept replies; `openids` is left out when `version` has not changed. */
-interface KeptFollowers {
+export interface KeptFollowers {
   version: string;
   openids?: string[];
+}
+
+/** What an isolate sends its account's instance in one call (ledger-exchange.ts). */
+export interface LedgerExchangeRequest {
+  /** Signatures to check, in order. */
+  checks: SignatureClaim[];
+  /** Pushes answered in time without a claim since the last call. */
+  answered: AnsweredPush[];
+  /** The kept-replies version the isolate knows, if any. */
+  keptVersion?: string | undefined;
+}
+
+export interface LedgerExchangeResult {
+  checks: SignatureCheck[];
+  kept: KeptFollowers;
+}
+
+/** A kept reply as it is stored, to hand over between instances. */
+interface KeptReplyRow {
+  openid: string;
+  reply: string;
+  expires_at: number;
 }
 
 type Waiter = (result: ClaimResult) => void;
@@ -91,6 +116,8 @@ export class PushLedger extends DurableObject {
   readonly #keptEpoch = crypto.randomUUID();
   #keptChanges = 0;
   readonly #answered = new Map<string, { replyXml: string | undefined; forgetAt: number }>();
+  /** Replies kept before each account had its own instance, taken over once (see below). */
+  #legacyKept: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -112,6 +139,20 @@ export class PushLedger extends DurableObject {
       seq INTEGER PRIMARY KEY AUTOINCREMENT, openid TEXT NOT NULL, reply TEXT NOT NULL,
       expires_at INTEGER NOT NULL)`);
     this.#sql.exec("CREATE INDEX IF NOT EXISTS kept_replies_openid ON kept_replies (openid)");
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    );
+  }
+
+  /**
+   * The call every push makes: records the answers given since the isolate's last call, checks
+   * the signatures, and says who is owed a kept reply (only the version, when it has not
+   * changed). Answers first, so that a claim behind them in this instance finds them.
+   */
+  async exchange(request: LedgerExchangeRequest): Promise<LedgerExchangeResult> {
+    if (request.answered.length > 0) await this.recordAnswered(request.answered);
+    const checks = request.checks.length > 0 ? await this.checkSignatures(request.checks) : [];
+    return { checks, kept: await this.keptFollowers(request.keptVersion) };
   }
 
   /**
@@ -211,6 +252,7 @@ export class PushLedger extends DurableObject {
 
   /** Keeps a reply that could not be delivered late, for the follower's next message. */
   async keepReply(openid: string, reply: Reply): Promise<void> {
+    await this.#takeOverLegacyKept();
     this.#keptChanges++;
     this.#sql.exec(
       "INSERT INTO kept_replies (openid, reply, expires_at) VALUES (?, ?, ?)",
@@ -223,11 +265,13 @@ export class PushLedger extends DurableObject {
 
   /** Takes (and forgets) the replies kept for a follower, oldest first. */
   async takeKeptReplies(openid: string): Promise<Reply[]> {
+    await this.#takeOverLegacyKept();
     return this.#takeKeptReplies(openid);
   }
 
   /** The followers owed a kept reply, unless nothing changed since `version`. */
   async keptFollowers(version?: string): Promise<KeptFollowers> {
+    await this.#takeOverLegacyKept();
     const current = `${this.#keptEpoch}:${this.#keptChanges}`;
     if (version === current) return { version: current };
     const rows = this.#sql
@@ -272,6 +316,35 @@ export class PushLedger extends DurableObject {
     }
     if (rows.length > 0) await this.#ensureSweep();
     return results;
+  }
+
+  /**
+   * The replies kept here for the account `partition` (null: the single account, whose openids
+   * carry no prefix), for its own instance to take over. This is asked only of the instance that
+   * kept every account's replies before (LEGACY_KEPT_LEDGER); they are forgotten here only once
+   * the new instance holds them (forgetHandedOverKept).
+   */
+  async keptToHandOver(partition: string | null): Promise<KeptReplyRow[]> {
+    return this.#sql
+      .exec<{ openid: string; reply: string; expires_at: number }>(
+        `SELECT openid, reply, expires_at FROM kept_replies WHERE expires_at > ? AND ${
+          partition === null ? "instr(openid, ':') = 0" : "substr(openid, 1, ?) = ?"
+        } ORDER BY seq`,
+        Date.now(),
+        ...(partition === null ? [] : [partition.length + 1, `${partition}:`]),
+      )
+      .toArray();
+  }
+
+  /** Forgets the replies keptToHandOver gave for `partition`, now held by its own instance. */
+  async forgetHandedOverKept(partition: string | null): Promise<void> {
+    this.#sql.exec(
+      `DELETE FROM kept_replies WHERE ${
+        partition === null ? "instr(openid, ':') = 0" : "substr(openid, 1, ?) = ?"
+      }`,
+      ...(partition === null ? [] : [partition.length + 1, `${partition}:`]),
+    );
+    this.#keptChanges++;
   }
 
   override async alarm(): Promise<void> {
@@ -331,6 +404,50 @@ export class PushLedger extends DurableObject {
     if (!waiters) return;
     this.#waiters.delete(key);
     for (const waiter of waiters) waiter(result);
+  }
+
+  /**
+   * Before each account had its own instance, every account's kept replies lived in one
+   * (LEGACY_KEPT_LEDGER), and a follower may still be owed one of them for up to 48 hours after
+   * an upgrade. An account's instance takes its own over before it first answers about kept
+   * replies: once, remembered in `meta`, so later lives of the instance read one row instead of
+   * calling. If the old instance cannot be reached, the next kept-reply call tries again.
+   */
+  #takeOverLegacyKept(): Promise<void> {
+    this.#legacyKept ??= this.#takeOver().catch((error: unknown) => {
+      this.#legacyKept = undefined;
+      log.warn("ledger.kept_takeover_failed", { error: describeError(error) });
+    });
+    return this.#legacyKept;
+  }
+
+  async #takeOver(): Promise<void> {
+    const account = accountOfLedgerName(this.ctx.id.name);
+    const namespace = (this.env as { PUSH_LEDGER?: DurableObjectNamespace<PushLedger> })
+      .PUSH_LEDGER;
+    if (!account || !namespace) return;
+    const done = this.#sql
+      .exec("SELECT 1 FROM meta WHERE key = 'legacy_kept_taken'")
+      .toArray().length;
+    if (done > 0) return;
+    const legacy = namespace.get(namespace.idFromName(LEGACY_KEPT_LEDGER));
+    const partition = account.partition ?? null;
+    const rows = await legacy.keptToHandOver(partition);
+    // One synchronous run: the rows and the mark are written together or not at all.
+    for (const row of rows) {
+      this.#sql.exec(
+        "INSERT INTO kept_replies (openid, reply, expires_at) VALUES (?, ?, ?)",
+        row.openid,
+        row.reply,
+        row.expires_at,
+      );
+    }
+    this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('legacy_kept_taken', '1')");
+    if (rows.length === 0) return;
+    this.#keptChanges++;
+    await this.#ensureSweep();
+    // Left there if this fails: never taken again (the mark), they expire with their 48 hours.
+    await legacy.forgetHandedOverKept(partition).catch(() => undefined);
   }
 
   async #ensureSweep(): Promise<void> {

@@ -39,7 +39,7 @@ function harness() {
   const options = (overrides: Partial<AnswerOptions> = {}): AnswerOptions => ({
     arrivedAt: Date.now(),
     budgetMs: 200,
-    dedupe: { env },
+    dedupe: { env, recordDelayMs: 50 },
     send: async (message) => void sent.push(message),
     ...overrides,
   });
@@ -218,6 +218,7 @@ describe("answerPush when the ledger cannot be reached", () => {
     settle: failing,
     keepReply: failing,
     recordAnswered: failing,
+    exchange: failing,
     keptFollowers: failing,
     takeKeptReplies: failing,
   };
@@ -228,6 +229,7 @@ describe("answerPush when the ledger cannot be reached", () => {
   const unreachable = (): AnswerOptions["dedupe"] => ({
     env: { PUSH_LEDGER },
     memory: new IsolateMemory(),
+    recordDelayMs: 50,
   });
 
   it("still answers passively, without deduplication", async () => {

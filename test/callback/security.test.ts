@@ -6,7 +6,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { randomMsgId, signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
-import { keptLedger } from "../../src/dedupe/ledger-shard";
+import { accountLedger } from "../../src/dedupe/ledger-instances";
 import type { Env } from "../../src/env";
 import { toBase64 } from "../../src/wechat/encoding";
 import { MessageCrypt } from "../../src/wechat/message-crypt";
@@ -57,13 +57,13 @@ describe("safe mode refuses plaintext pushes", () => {
 
   it("hands no kept reply to a forged push from the follower owed it", async () => {
     const openid = `oOwedSafe${uniqueNonce()}`;
-    await keptLedger(env).keepReply(openid, reply.text("for the follower only"));
+    await accountLedger(env, undefined).keepReply(openid, reply.text("for the follower only"));
     const { fetch } = countingApp();
     const push = await signPush(account, text("give me the reply", openid));
     const res = await fetch(push.path, { method: "POST", body: push.body }, SAFE);
     expect(res.status).toBe(401);
     expect(await res.text()).not.toContain("for the follower only");
-    expect(await keptLedger(env).takeKeptReplies(openid)).toEqual([
+    expect(await accountLedger(env, undefined).takeKeptReplies(openid)).toEqual([
       reply.text("for the follower only"),
     ]);
   });

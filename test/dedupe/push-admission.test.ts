@@ -8,7 +8,7 @@ import { textPushXml } from "../../dev/fake-wechat/sign-push";
 import type { BotContext } from "../../src/bot/context";
 import { answerPush, type PushAnswer, type AnswerOptions } from "../../src/callback/answer-push";
 import { IsolateMemory } from "../../src/dedupe/isolate-memory";
-import { followerLedger } from "../../src/dedupe/ledger-shard";
+import { accountLedger } from "../../src/dedupe/ledger-instances";
 import { CLAIM_AFTER_MS, FRESH_PUSH_SECONDS } from "../../src/dedupe/push-admission";
 import { CustomServiceRefusal } from "../../src/wechat/api/custom-service";
 import { WeChatApiError } from "../../src/wechat/api/errors";
@@ -53,7 +53,7 @@ function isolate(sent: CustomMessage[], send?: AnswerOptions["send"]) {
       answerPush(bot, push, context, {
         arrivedAt: Date.now(),
         budgetMs,
-        dedupe: { env, memory },
+        dedupe: { env, memory, recordDelayMs: 50 },
         send: send ?? (async (message) => void sent.push(message)),
       }),
     settle: async () => {
@@ -89,7 +89,7 @@ describe("a first delivery runs without a claim, and its answer still reaches ev
     expect(contentOf(await first.answer(bot, push))).toBe("hello #1");
     // Not claimed: the ledger learns of it from the batch, after the answer.
     await first.settle();
-    const recorded = await followerLedger(env, openid).claim(dedupeKey(push.message), 0);
+    const recorded = await accountLedger(env, undefined).claim(dedupeKey(push.message), 0);
     expect(recorded.state).toBe("answered");
 
     // WeChat's retry (same push, so same CreateTime) on another isolate, seconds later.

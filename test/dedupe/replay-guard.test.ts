@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
-import { signatureLedger } from "../../src/dedupe/ledger-shard";
-import type { SignatureClaim } from "../../src/dedupe/push-ledger";
+import { accountLedger } from "../../src/dedupe/ledger-instances";
+import type { LedgerExchangeRequest, SignatureClaim } from "../../src/dedupe/push-ledger";
 import { account, countingApp } from "../fixtures/worker";
 
 const claim = (pair: string, fingerprint: string, expiresAt = Date.now() + 60_000) => {
@@ -12,7 +12,7 @@ const claim = (pair: string, fingerprint: string, expiresAt = Date.now() + 60_00
 
 describe("PushLedger.checkSignatures", () => {
   it("answers a batch in order: fresh, retry for the same body, conflict for another", async () => {
-    const ledger = signatureLedger(env);
+    const ledger = accountLedger(env, undefined);
     expect(
       await ledger.checkSignatures([
         claim("100:a", "body1"),
@@ -33,7 +33,7 @@ describe("PushLedger.checkSignatures", () => {
   });
 
   it("takes a batch larger than one statement", async () => {
-    const ledger = signatureLedger(env);
+    const ledger = accountLedger(env, undefined);
     const many = Array.from({ length: 100 }, (_, i) => claim(`200:${i}`, `f${i}`));
     expect(await ledger.checkSignatures(many)).toEqual(many.map(() => "fresh"));
     expect(
@@ -57,10 +57,10 @@ describe("the replay guard under concurrent pushes", () => {
         const stub = namespace.get(id);
         return new Proxy(stub, {
           get: (target, property) =>
-            property === "checkSignatures"
-              ? (checks: SignatureClaim[]) => {
-                  calls.push(checks.length);
-                  return target.checkSignatures(checks);
+            property === "exchange"
+              ? (request: LedgerExchangeRequest) => {
+                  if (request.checks.length > 0) calls.push(request.checks.length);
+                  return target.exchange(request);
                 }
               : Reflect.get(target, property),
         });

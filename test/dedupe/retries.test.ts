@@ -109,6 +109,7 @@ describe("when the ledger's Durable Objects cannot be reached", () => {
       keepReply: failing,
       checkSignatures: failing,
       recordAnswered: failing,
+      exchange: failing,
       keptFollowers: failing,
       takeKeptReplies: failing,
     }),
