@@ -129,11 +129,11 @@ export class LedgerLine {
   }
 
   #takeAnswered(): AnsweredPush[] {
+    this.#answersDue = false;
     const answered = this.#answered;
     if (answered.length === 0) return answered;
     this.#answered = [];
     this.#answeredQueue++;
-    this.#answersDue = false;
     return answered;
   }
 
