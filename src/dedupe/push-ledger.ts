@@ -9,7 +9,8 @@
  * - replies that could not be delivered late, kept for the follower's next message, and a
  *   version of who is owed one, which isolates learn with every exchange;
  * - which body each (timestamp, nonce) carried. In plaintext mode the signature does not cover
- *   the body, so the same pair with another body is a forgery built from a captured push.
+ *   the body, so the same pair with another body is a forgery built from a captured push
+ *   (signature-pairs.ts: looked up in memory, one row written per call).
  * One instance per account holds all of these (ledger-instances.ts); `exchange` is the call every
  * push makes, and carries the rest along (ledger-exchange.ts).
  *
@@ -20,6 +21,7 @@ import { DurableObject } from "cloudflare:workers";
 import { describeError, log } from "../log";
 import type { Reply } from "../wechat/reply";
 import { accountOfLedgerName, LEGACY_KEPT_LEDGER } from "./ledger-names";
+import { SignaturePairs, type SignatureCheck, type SignatureClaim } from "./signature-pairs";
 
 const PUSH_TTL_MS = 15 * 60 * 1000;
 const KEPT_REPLY_TTL_MS = 48 * 60 * 60 * 1000;
@@ -52,15 +54,7 @@ export interface HoldOptions {
   lastDelivery: number;
 }
 
-export type SignatureCheck = "fresh" | "retry" | "conflict";
-
-/** A pair to check: its body's fingerprint, and until when to remember it (ms since epoch). */
-export interface SignatureClaim {
-  timestamp: string;
-  nonce: string;
-  fingerprint: string;
-  expiresAt: number;
-}
+export type { SignatureCheck, SignatureClaim };
 
 /** A push answered in time without a claim (see isolate-memory.ts), recorded after the fact. */
 export interface AnsweredPush {
@@ -98,17 +92,9 @@ interface KeptReplyRow {
 
 type Waiter = (result: ClaimResult) => void;
 
-/** Durable Object SQL binds at most 100 parameters per statement. */
-const ROWS_PER_STATEMENT = 33;
-
-/** `(?, ?, ?), (?, ?, ?)…` for a multi-row INSERT. */
-function placeholders(rows: number, columns: number): string {
-  const row = `(${Array.from({ length: columns }, () => "?").join(", ")})`;
-  return Array.from({ length: rows }, () => row).join(", ");
-}
-
 export class PushLedger extends DurableObject {
   readonly #sql: SqlStorage;
+  readonly #signatures: SignaturePairs;
   readonly #waiters = new Map<string, Set<Waiter>>();
   /** When the sweep alarm is known to be set; asking storage on every push costs a round trip. */
   #sweepScheduled = false;
@@ -122,6 +108,7 @@ export class PushLedger extends DurableObject {
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
     this.#sql = ctx.storage.sql;
+    this.#signatures = new SignaturePairs(this.#sql);
     // WITHOUT ROWID: the key is the row's only index, so writing a row is billed as one row
     // written, not two (a rowid table writes its TEXT PRIMARY KEY's index as well; npm run bench
     // counts them). Instances created before keep the tables they have.
@@ -133,8 +120,6 @@ export class PushLedger extends DurableObject {
     if (!columns.some((column) => column.name === "deliveries")) {
       this.#sql.exec("ALTER TABLE pushes ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 1");
     }
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS signatures (
-      pair TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS kept_replies (
       seq INTEGER PRIMARY KEY AUTOINCREMENT, openid TEXT NOT NULL, reply TEXT NOT NULL,
       expires_at INTEGER NOT NULL)`);
@@ -290,31 +275,8 @@ export class PushLedger extends DurableObject {
    * while its previous call is out (replay-guard.ts).
    */
   async checkSignatures(checks: SignatureClaim[]): Promise<SignatureCheck[]> {
-    const now = Date.now();
-    const inBatch = new Map<string, string>();
-    const rows: (string | number)[] = [];
-    const results = checks.map(({ timestamp, nonce, fingerprint, expiresAt }): SignatureCheck => {
-      const pair = `${timestamp}:${nonce}`;
-      const known =
-        inBatch.get(pair) ??
-        this.#sql
-          .exec<{
-            fingerprint: string;
-          }>("SELECT fingerprint FROM signatures WHERE pair = ? AND expires_at > ?", pair, now)
-          .toArray()[0]?.fingerprint;
-      if (known !== undefined) return known === fingerprint ? "retry" : "conflict";
-      inBatch.set(pair, fingerprint);
-      rows.push(pair, fingerprint, expiresAt);
-      return "fresh";
-    });
-    for (let at = 0; at < rows.length; at += ROWS_PER_STATEMENT * 3) {
-      const chunk = rows.slice(at, at + ROWS_PER_STATEMENT * 3);
-      this.#sql.exec(
-        `INSERT OR REPLACE INTO signatures (pair, fingerprint, expires_at) VALUES ${placeholders(chunk.length / 3, 3)}`,
-        ...chunk,
-      );
-    }
-    if (rows.length > 0) await this.#ensureSweep();
+    const { results, wrote } = this.#signatures.check(checks);
+    if (wrote) await this.#ensureSweep();
     return results;
   }
 
@@ -349,12 +311,15 @@ export class PushLedger extends DurableObject {
 
   override async alarm(): Promise<void> {
     const now = Date.now();
-    for (const table of ["pushes", "signatures", "kept_replies"]) {
+    for (const table of ["pushes", "kept_replies"]) {
       this.#sql.exec(`DELETE FROM ${table} WHERE expires_at <= ?`, now);
     }
-    const remaining = ["pushes", "signatures", "kept_replies"].some(
-      (table) => this.#sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0,
-    );
+    const signaturesLeft = this.#signatures.sweep(now);
+    const remaining =
+      signaturesLeft ||
+      ["pushes", "kept_replies"].some(
+        (table) => this.#sql.exec(`SELECT 1 FROM ${table} LIMIT 1`).toArray().length > 0,
+      );
     this.#sweepScheduled = remaining;
     if (remaining) await this.ctx.storage.setAlarm(now + SWEEP_INTERVAL_MS);
   }

@@ -1,7 +1,8 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { signPush, textPushXml } from "../../dev/fake-wechat/sign-push";
 import { accountLedger } from "../../src/dedupe/ledger-instances";
+import { SignaturePairs } from "../../src/dedupe/signature-pairs";
 import type { LedgerExchangeRequest, SignatureClaim } from "../../src/dedupe/push-ledger";
 import { account, countingApp } from "../fixtures/worker";
 
@@ -43,6 +44,56 @@ describe("PushLedger.checkSignatures", () => {
         claim("200:99", "f99"),
       ]),
     ).toEqual(["retry", "conflict", "retry"]);
+  });
+});
+
+describe("the pairs' storage", () => {
+  it("writes one row per call however many pairs are new, and knows them all after a restart", async () => {
+    const ledger = accountLedger(env, "wx00000000000000c1");
+    expect(
+      await ledger.checkSignatures([
+        claim("400:a", "f1"),
+        claim("400:b", "f2"),
+        claim("400:c", "f3"),
+      ]),
+    ).toEqual(["fresh", "fresh", "fresh"]);
+    // A call with nothing new writes nothing.
+    expect(await ledger.checkSignatures([claim("400:a", "f1")])).toEqual(["retry"]);
+    await runInDurableObject(ledger, (_instance, state) => {
+      const rows = state.storage.sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM signature_batches")
+        .one().n;
+      expect(rows).toBe(1);
+      // A new life of the instance reads its pairs back from storage, and rows of one pair
+      // each (written before batches) too.
+      state.storage.sql.exec(
+        "INSERT INTO signatures (pair, fingerprint, expires_at) VALUES (?, ?, ?)",
+        "400:old",
+        "f0",
+        Date.now() + 60_000,
+      );
+      const restarted = new SignaturePairs(state.storage.sql);
+      expect(
+        restarted.check([
+          claim("400:b", "f2"),
+          claim("400:c", "forged"),
+          claim("400:old", "forged"),
+          claim("400:d", "f4"),
+        ]).results,
+      ).toEqual(["retry", "conflict", "conflict", "fresh"]);
+    });
+  });
+
+  it("forgets expired rows in the sweep, and an expired pair is fresh again", async () => {
+    const ledger = accountLedger(env, "wx00000000000000c2");
+    const soon = Date.now() + 50;
+    expect(await ledger.checkSignatures([claim("500:a", "f1", soon)])).toEqual(["fresh"]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await runInDurableObject(ledger, (_instance, state) => {
+      const pairs = new SignaturePairs(state.storage.sql);
+      expect(pairs.sweep(Date.now())).toBe(false);
+      expect(pairs.check([claim("500:a", "other")]).results).toEqual(["fresh"]);
+    });
   });
 });
 
