@@ -2,8 +2,11 @@
  * `npm start`: the offline playground. Starts the WeChat simulator (with the fake WeChat API) and
  * the Worker under `wrangler dev`, and prints the page's address. No account, no network.
  *
- *   npm start [-- --port 8700 --worker-port 8787 --state-dir .wrangler/playground]
+ *   npm start [-- --port 8700 --worker-port 8787 --state-dir .wrangler/playground --component]
  *   (or PLAYGROUND_PORT, WORKER_PORT, PLAYGROUND_STATE_DIR)
+ *
+ * `--component` starts in the 第三方平台 mode: the Worker is an open platform component that two
+ * demo accounts authorised (the page's 平台 switch does the same at run time).
  *
  * The state directory keeps the generated credentials and the Worker's local KV and Durable
  * Objects, separate from `npm run dev`'s.
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     "worker-port": { type: "string" },
     "state-dir": { type: "string" },
     quiet: { type: "boolean", default: false },
+    component: { type: "boolean", default: false },
   },
 });
 const playgroundPort = port(
@@ -70,6 +74,7 @@ try {
     playgroundPort,
     workerPort,
     stateDir: values["state-dir"] ?? process.env.PLAYGROUND_STATE_DIR ?? ".wrangler/playground",
+    ...(values.component ? { settings: { platform: "component" as const } } : {}),
     onWorkerLine: (line) => {
       if (!values.quiet) console.log(`[worker] ${line}`);
     },

@@ -1,4 +1,5 @@
-// The playground page: one follower chatting with the Worker through the simulated WeChat.
+// The playground page: one follower chatting with the Worker through the simulated WeChat, with
+// its one account or, in the 第三方平台 mode, with either of two authorised accounts (a tab each).
 // The simulator does the WeChat work (signing, encryption, retries); this page only asks it to
 // act and draws what it reports on /playground/api/events.
 import {
@@ -25,8 +26,12 @@ const state = {
   bot: "parrot",
   accountType: "verified-service",
   llmDelayMs: 12_000,
+  platform: "single",
+  chats: [],
   worker: "running",
 };
+/** The chat shown (a chat id from state.chats); every message node carries its chat's id. */
+let currentChat = "main";
 /** Exchange id → the chat nodes and wire entry drawn for it, redrawn in place on updates. */
 const drawn = new Map();
 
@@ -34,13 +39,15 @@ async function act(action) {
   const response = await fetch(`${API}/actions`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify(action),
+    body: JSON.stringify({ ...action, chat: currentChat }),
   });
   if (!response.ok) {
     const { error } = await response.json().catch(() => ({ error: response.statusText }));
     appendChat(systemLine(`没有发送 Not sent: ${error}`, "notice"));
   }
 }
+
+const chatOf = (id) => state.chats.find((c) => c.id === id);
 
 // ── Drawing ──────────────────────────────────────────────────────────────────────────────────
 
@@ -56,7 +63,10 @@ const EVENT_ACTIONS = new Set([
   "subscribe_sent",
 ]);
 
-function appendChat(node) {
+function appendChat(node, chatId = currentChat) {
+  node.dataset.chat = chatId;
+  node.hidden = chatId !== currentChat;
+  if (node.hidden) return chat.append(node);
   const nearBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 80;
   chat.append(node);
   if (nearBottom || node.classList.contains("follower")) chat.scrollTop = chat.scrollHeight;
@@ -97,15 +107,21 @@ function exchangeNodes(exchange) {
 function drawExchange(exchange) {
   const previous = drawn.get(exchange.id);
   const nodes = exchangeNodes(exchange);
+  const chatId = exchange.chat ?? "main";
   if (previous) {
     const anchor = previous.nodes[0];
-    for (const node of nodes) anchor.before(node);
+    for (const node of nodes) {
+      node.dataset.chat = chatId;
+      node.hidden = chatId !== currentChat;
+      anchor.before(node);
+    }
     for (const node of previous.nodes) node.remove();
     if (chat.scrollHeight - chat.scrollTop - chat.clientHeight < 200)
       chat.scrollTop = chat.scrollHeight;
   } else {
-    for (const node of nodes) appendChat(node);
+    for (const node of nodes) appendChat(node, chatId);
   }
+  if (chatId !== currentChat && !previous) markUnread(chatId);
   const entry = wireEntry(exchange, previous?.entry?.open ?? true);
   if (previous?.entry) previous.entry.replaceWith(entry);
   else addWire(entry);
@@ -113,13 +129,16 @@ function drawExchange(exchange) {
 }
 
 function drawArrived(arrived) {
+  const chatId = arrived.chat ?? "main";
   appendChat(
     botMessage(arrived.message, {
       via: arrived.via,
       avatar: avatar(),
       onMenuItem: (item) => act({ type: "text", content: item.content }),
     }),
+    chatId,
   );
+  if (chatId !== currentChat) markUnread(chatId);
   addWire(
     h(
       "details",
@@ -130,6 +149,7 @@ function drawArrived(arrived) {
         h("b", {}, `#${arrived.id}`),
         `Worker → WeChat API`,
         h("span", { class: "tag" }, arrived.via),
+        chatTag(chatId),
       ),
       part("API 请求 Request the Worker made (JSON)", arrived.raw),
     ),
@@ -141,6 +161,14 @@ function addWire(entry) {
   // Newest first; older entries fold away.
   for (const old of wire.querySelectorAll("details[open]")) old.open = false;
   wire.prepend(entry);
+}
+
+/** In the 第三方平台 mode, which account an entry of the wire view belongs to. */
+function chatTag(chatId) {
+  const target = chatOf(chatId);
+  return state.platform === "component" && target
+    ? h("span", { class: "tag chat", title: target.appId }, target.name)
+    : null;
 }
 
 function part(title, text) {
@@ -171,6 +199,7 @@ function wireEntry(exchange, open) {
       h("b", {}, `#${exchange.id}`),
       exchange.summary.length > 40 ? `${exchange.summary.slice(0, 40)}…` : exchange.summary,
       h("span", { class: `tag ${w?.mode ?? ""}` }, w?.mode ?? state.mode),
+      chatTag(exchange.chat),
       status ? h("span", { class: `tag${status === 200 ? "" : " bad"}` }, `HTTP ${status}`) : null,
       exchange.status === "failed" ? h("span", { class: "tag bad" }, "failed") : null,
     ),
@@ -230,10 +259,82 @@ function delayHint() {
   return `${s} s: misses all three deliveries: a placeholder, the answer with your next message.`;
 }
 
+const PLATFORM_HINTS = {
+  single: "The follower chats with the Worker's own account: pushes to /wechat.",
+  component:
+    "The Worker is a 第三方平台 two demo accounts authorised (ticket, /component/authorize, /component/callback); each tab's pushes go to /wechat/<its appid>, always encrypted with the component's token and key. The operator's view: GET /admin/component/authorizers.",
+};
+
+// ── Chats (the 第三方平台 mode has one per authorised account) ─────────────────────────────────
+
+function drawChatTabs() {
+  const tabs = $("#chat-tabs");
+  tabs.hidden = state.chats.length < 2;
+  const fingerprint = state.chats.map((c) => c.id).join(",");
+  if (tabs.dataset.fingerprint !== fingerprint) {
+    tabs.dataset.fingerprint = fingerprint;
+    tabs.replaceChildren(
+      ...state.chats.map((c) =>
+        h(
+          "button",
+          {
+            type: "button",
+            role: "tab",
+            "data-chat-tab": c.id,
+            title: `${c.appId} · ${c.path}`,
+            onclick: () => showChat(c.id),
+          },
+          c.name,
+        ),
+      ),
+    );
+  }
+  for (const tab of tabs.querySelectorAll("[data-chat-tab]"))
+    tab.setAttribute("aria-selected", String(tab.dataset.chatTab === currentChat));
+}
+
+function markUnread(chatId) {
+  const tab = document.querySelector(`[data-chat-tab="${chatId}"]`);
+  if (tab && !tab.querySelector(".unread")) tab.append(h("span", { class: "unread" }, "●"));
+}
+
+function showChat(chatId) {
+  currentChat = chatId;
+  for (const node of chat.children)
+    if (node.dataset.chat) node.hidden = node.dataset.chat !== chatId;
+  document.querySelector(`[data-chat-tab="${chatId}"] .unread`)?.remove();
+  drawChatTabs();
+  drawChatIdentity();
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function drawChatIdentity() {
+  const current = chatOf(currentChat) ?? state.chats[0];
+  const following = current?.following ?? state.following;
+  const label = $("#follow-state");
+  label.textContent = following ? "已关注 following" : "未关注 not following";
+  label.classList.toggle("following", following);
+  $("#chat-name").replaceChildren(
+    ...(current && current.id !== "main"
+      ? [current.name]
+      : ["演示公众号 ", h("span", { class: "en" }, "Demo account")]),
+  );
+  $("#identity").textContent = current
+    ? `openid ${current.openid} · account ${current.originalId} · appid ${current.appId}` +
+      (current.path === "/wechat" ? "" : ` · POST ${current.path} (${current.mode ?? state.mode})`)
+    : "";
+  $("#scan-hint").textContent = following
+    ? "已关注 Following: the scan sends a SCAN event with the bare scene."
+    : "未关注 Not following: the scan follows the account — subscribe with EventKey qrscene_<scene>.";
+}
+
 function drawState(next) {
   const followChanged = next.following !== state.following;
   const restarted = state.worker === "restarting" && next.worker === "running";
   Object.assign(state, next);
+  state.chats ??= [];
+  if (!chatOf(currentChat) && state.chats.length > 0) showChat(state.chats[0].id);
+  drawChatTabs();
   for (const button of document.querySelectorAll(".mode button")) {
     button.setAttribute("aria-checked", String(button.dataset.mode === state.mode));
   }
@@ -243,6 +344,8 @@ function drawState(next) {
   };
   check("[data-bot]", "bot", state.bot);
   check("[data-account]", "account", state.accountType);
+  check("[data-platform]", "platform", state.platform);
+  $("#platform-hint").textContent = PLATFORM_HINTS[state.platform] ?? "";
   check("[data-llm-delay]", "llmDelay", state.llmDelayMs);
   document.body.dataset.worker = state.worker;
   $("#worker-status").textContent =
@@ -250,20 +353,24 @@ function drawState(next) {
       ? `Worker: WECHAT_DEMO_BOT=${state.bot}` +
         (state.bot === "assistant" ? " (model: the fake at /llm/v1, fake-model)" : "")
       : state.worker === "restarting"
-        ? `Worker 重启中 restarting with WECHAT_DEMO_BOT=${state.bot} (a few seconds; sending waits)…`
+        ? `Worker 重启中 restarting with WECHAT_DEMO_BOT=${state.bot}` +
+          (state.platform === "component"
+            ? " as a 第三方平台, then authorising the two demo accounts"
+            : "") +
+          " (a few seconds; sending waits)…"
         : "Worker stopped.";
   $("#account-hint").textContent = ACCOUNT_HINTS[state.accountType] ?? "";
   $("#delay-hint").textContent = delayHint();
   $("#send").disabled = state.worker !== "running";
-  if (restarted) appendChat(systemLine(`机器人已切换 The Worker now runs the ${state.bot} bot`));
-  const label = $("#follow-state");
-  label.textContent = state.following ? "已关注 following" : "未关注 not following";
-  label.classList.toggle("following", state.following);
-  $("#identity").textContent =
-    `openid ${state.openid} · account ${state.originalId} · appid ${state.appId}`;
-  $("#scan-hint").textContent = state.following
-    ? "已关注 Following: the scan sends a SCAN event with the bare scene."
-    : "未关注 Not following: the scan follows the account — subscribe with EventKey qrscene_<scene>.";
+  if (restarted)
+    appendChat(
+      systemLine(
+        state.platform === "component"
+          ? `第三方平台: ${state.chats.map((c) => c.name).join(" / ")} 已授权 authorised; the Worker runs the ${state.bot} bot`
+          : `机器人已切换 The Worker now runs the ${state.bot} bot`,
+      ),
+    );
+  drawChatIdentity();
   if (followChanged) refreshMenu();
 }
 
@@ -429,6 +536,8 @@ async function changeSettings(change) {
 
 for (const button of document.querySelectorAll("[data-bot]"))
   button.addEventListener("click", () => changeSettings({ bot: button.dataset.bot }));
+for (const button of document.querySelectorAll("[data-platform]"))
+  button.addEventListener("click", () => changeSettings({ platform: button.dataset.platform }));
 for (const button of document.querySelectorAll("[data-account]"))
   button.addEventListener("click", () => changeSettings({ accountType: button.dataset.account }));
 for (const button of document.querySelectorAll("[data-llm-delay]"))

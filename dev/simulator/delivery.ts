@@ -4,7 +4,8 @@
  * The retry is the very same request (same body, signature, timestamp and nonce), which is what
  * the Worker's deduplication recognises. The answer is then checked the way WeChat checks it:
  * `success` or an empty body means no reply; an encrypted reply must carry a valid MsgSignature
- * and decrypt to our appid; anything else malformed shows the follower
+ * and decrypt to our appid (for a 第三方平台's authoriser, the component's appid: WeChat seals
+ * both ways with the component's token and key); anything else malformed shows the follower
  * "该公众号暂时无法提供服务，请稍后再试".
  *
  * Each delivery is recorded with when it went out and what it got, for the page's timeline: no
@@ -74,6 +75,8 @@ export interface DeliveryResult {
 export interface DeliveryOptions {
   workerUrl: string;
   mode: PushMode;
+  /** The 消息与事件接收URL's path: /wechat, or /wechat/<appid> for a 第三方平台's authoriser. */
+  path?: string;
   attemptTimeoutMs?: number;
   /** A delivery goes out (1, 2, 3), `startedMs` after the first. */
   onAttemptStart?: (attempt: number, startedMs: number) => void;
@@ -86,7 +89,11 @@ export async function deliverPush(
   innerXml: string,
   options: DeliveryOptions,
 ): Promise<DeliveryResult> {
-  const signed = await signPush(account, innerXml, { mode: options.mode, openid: account.openid });
+  const signed = await signPush(account, innerXml, {
+    mode: options.mode,
+    openid: account.openid,
+    ...(options.path ? { path: options.path } : {}),
+  });
   const wire: ExchangeWire = {
     mode: options.mode,
     requestPath: signed.path,

@@ -21,11 +21,7 @@ const REFUSALS: Record<number, string> = {
   48001: "api unauthorized: this account has no customer-service permission",
 };
 
-export function followOutbox(
-  fake: FakeWeChat,
-  session: PlaygroundSession,
-  openid: string,
-): () => void {
+export function followOutbox(fake: FakeWeChat, session: PlaygroundSession): () => void {
   let since = 0;
   let requestsSeen = 0;
   let stopped = false;
@@ -34,7 +30,7 @@ export function followOutbox(
     try {
       for (const entry of readOutbox(fake, since)) {
         since = Math.max(since, entry.seq);
-        show(entry, session, openid, fake);
+        show(entry, session, fake);
       }
       // The request log only grows, unless /__fake/reset empties it.
       if (requestsSeen > fake.requests.length) requestsSeen = 0;
@@ -63,30 +59,32 @@ function refused(errcode: number, session: PlaygroundSession) {
   );
 }
 
-function show(entry: OutboxEntry, session: PlaygroundSession, openid: string, fake: FakeWeChat) {
+function show(entry: OutboxEntry, session: PlaygroundSession, fake: FakeWeChat) {
   const body = (typeof entry.body === "object" && entry.body !== null ? entry.body : {}) as Record<
     string,
     unknown
   >;
   const raw = JSON.stringify(body, null, 2);
-  // Mass sends to everyone or a tag reach this follower too; the playground has only one.
-  const reaches =
-    entry.to === openid ||
-    (Array.isArray(entry.to) && entry.to.includes(openid)) ||
-    entry.to === "all" ||
-    (typeof entry.to === "string" && entry.to.startsWith("tag:"));
-  if (!reaches) return;
+  // The chat of the account that sent it (its appid: the token's), if the follower is addressed;
+  // mass sends to everyone or a tag reach this follower too: the playground has only one.
+  const chat = session.chatReached(entry.appid, entry.to);
+  if (!chat) return;
   switch (entry.kind) {
     case "custom":
-      return session.arrived({ via: "customer-service", message: customMessageView(body), raw });
+      return session.arrived({
+        chat,
+        via: "customer-service",
+        message: customMessageView(body),
+        raw,
+      });
     case "template":
-      return session.arrived({ via: "template", message: templateCard(body), raw });
+      return session.arrived({ chat, via: "template", message: templateCard(body), raw });
     case "mass":
     case "preview":
-      return session.arrived({ via: "mass", message: massView(body), raw });
+      return session.arrived({ chat, via: "mass", message: massView(body), raw });
     case "subscribe":
-      session.arrived({ via: "subscribe", message: serviceNotice(body, fake), raw });
-      return reportDelivery(session, String(body.template_id ?? ""), entry.msgid ?? "");
+      session.arrived({ chat, via: "subscribe", message: serviceNotice(body, fake), raw });
+      return reportDelivery(session, chat, String(body.template_id ?? ""), entry.msgid ?? "");
     case "typing":
       return session.log(
         "simulator",
@@ -124,10 +122,15 @@ function serviceNotice(body: Record<string, unknown>, fake: FakeWeChat): Service
 }
 
 /** WeChat's 下发结果 event for a notice it delivered, pushed to the Worker like any event. */
-function reportDelivery(session: PlaygroundSession, templateId: string, msgId: string) {
+function reportDelivery(
+  session: PlaygroundSession,
+  chat: string,
+  templateId: string,
+  msgId: string,
+) {
   if (session.worker !== "running") return;
   session
-    .act({ type: "subscribe_sent", templateId, msgId, errorCode: 0, errorStatus: "success" })
+    .act({ type: "subscribe_sent", templateId, msgId, errorCode: 0, errorStatus: "success" }, chat)
     .catch((error: unknown) =>
       session.log("simulator", `delivery report not pushed: ${(error as Error).message}`),
     );

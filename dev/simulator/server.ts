@@ -128,7 +128,8 @@ async function api(
   if (name === "settings") {
     const change = parseSettingsChange(body);
     if (typeof change === "string") return sendJson(outgoing, 400, { error: change });
-    // A bot switch restarts wrangler dev (a few seconds); the page follows it on the stream.
+    // A bot or platform switch restarts wrangler dev (a few seconds); the page follows it on the
+    // stream.
     options
       .settings(change)
       .catch((error: unknown) =>
@@ -153,13 +154,18 @@ async function api(
   if (name === "actions") {
     const action = parseAction(body);
     if (typeof action === "string") return sendJson(outgoing, 400, { error: action });
+    // Which account's chat (a 第三方平台 authoriser's appid); the first chat when absent.
+    const chat = (body as { chat?: unknown }).chat;
+    if (chat !== undefined && (typeof chat !== "string" || !session.hasChat(chat))) {
+      return sendJson(outgoing, 400, { error: "chat must be one of the state's chats" });
+    }
     if (session.worker !== "running") {
       return sendJson(outgoing, 503, {
         error: `the Worker is ${session.worker} (a bot switch restarts it); try again in a few seconds`,
       });
     }
     // Delivery may take up to three 5-second attempts; the page follows it on the event stream.
-    const exchange = session.act(action);
+    const exchange = session.act(action, chat);
     exchange.catch((error: unknown) =>
       session.log("simulator", `push failed: ${(error as Error).message}`),
     );

@@ -1,8 +1,10 @@
 /**
- * The playground's one conversation: the follower's state (following or not), the encryption
- * mode chosen for pushes, every exchange with the Worker, and the messages that arrived outside
- * an exchange (customer-service, template, mass, subscription notices). The page follows it through an event stream;
- * the history is replayed to a page that (re)connects.
+ * The playground's conversations: one per account the follower chats with (the Worker's own
+ * account, or the two demo accounts of the 第三方平台 mode), each with the follower's state
+ * (following or not); the encryption mode chosen for pushes, every exchange with the Worker, and
+ * the messages that arrived outside an exchange (customer-service, template, mass, subscription
+ * notices), each tagged with its chat. The page follows it through an event stream; the history
+ * is replayed to a page that (re)connects.
  */
 import type { PushMode } from "../../src/wechat/push";
 import {
@@ -16,9 +18,45 @@ import { buildPush, type FollowerAction } from "./pushes";
 import type { ChatMessage } from "./reply-view";
 import { DEFAULT_SETTINGS, type PlaygroundSettings } from "./settings";
 
+/** One account the follower chats with: the Worker's own, or a 第三方平台's authoriser. */
+export interface ChatAccount {
+  /** MAIN_CHAT, or the authoriser's appid. */
+  id: string;
+  /** The name in the chat's header and tab. */
+  name: string;
+  /** The account's appid (the authoriser's, in component mode). */
+  appId: string;
+  /** The follower's openid with this account (each account has its own, as on WeChat). */
+  openid: string;
+  /** The account's original id (原始ID), the ToUserName of its pushes. */
+  originalId: string;
+  /** How WeChat signs and seals this account's pushes: an authoriser's with the component's. */
+  keys: { token: string; appId: string; encodingAESKey: string };
+  /** The push URL's path: /wechat, or /wechat/<appid> for an authoriser. */
+  path: string;
+  /** A mode WeChat always uses for this account (a 第三方平台's pushes are always encrypted). */
+  mode?: PushMode;
+}
+
+/** The chat with the Worker's own account (WECHAT_APPID). */
+export const MAIN_CHAT = "main";
+
+export interface PublicChat {
+  id: string;
+  name: string;
+  appId: string;
+  openid: string;
+  originalId: string;
+  path: string;
+  mode?: PushMode;
+  following: boolean;
+}
+
 export interface Exchange {
   id: number;
   at: number;
+  /** The chat (ChatAccount id) it belongs to. */
+  chat: string;
   action: FollowerAction["type"];
   /** The follower's side of the chat. */
   summary: string;
@@ -37,6 +75,8 @@ export interface Exchange {
 export interface ArrivedMessage {
   id: number;
   at: number;
+  /** The chat (ChatAccount id) it reached. */
+  chat: string;
   /** How it reached the follower. */
   via: "customer-service" | "template" | "mass" | "subscribe";
   message: ChatMessage | TemplateCard | ServiceNotice;
@@ -75,10 +115,13 @@ export interface PublicState extends PlaygroundSettings {
   /** "restarting" while a bot switch restarts `wrangler dev`: the page cannot push meanwhile. */
   worker: WorkerStatus;
   mode: PushMode;
+  /** The first chat's, as before the component mode: */
   following: boolean;
   openid: string;
   originalId: string;
   appId: string;
+  /** Every account the follower can chat with now, the first one the default. */
+  chats: PublicChat[];
   workerUrl: string;
 }
 
@@ -89,13 +132,14 @@ const LOG_LIMIT = 400;
 
 export class PlaygroundSession {
   mode: PushMode = "plaintext";
-  following = false;
   settings: PlaygroundSettings = { ...DEFAULT_SETTINGS };
   worker: WorkerStatus = "running";
-  readonly #account: DeliveryAccount;
+  readonly #mainChat: ChatAccount;
+  #chats: { account: ChatAccount; following: boolean }[];
   readonly #workerUrl: string;
   readonly #attemptTimeoutMs: number | undefined;
-  readonly #onAction: ((action: FollowerAction, wasFollowing: boolean) => void) | undefined;
+  readonly #onAction:
+    ((action: FollowerAction, wasFollowing: boolean, chat: ChatAccount) => void) | undefined;
   readonly #history: SessionEvent[] = [];
   readonly #logs: SessionEvent[] = [];
   readonly #listeners = new Set<(event: SessionEvent) => void>();
@@ -107,26 +151,83 @@ export class PlaygroundSession {
     options: {
       attemptTimeoutMs?: number;
       /** Called as the follower acts, before the push goes out (WeChat records it first). */
-      onAction?: (action: FollowerAction, wasFollowing: boolean) => void;
+      onAction?: (action: FollowerAction, wasFollowing: boolean, chat: ChatAccount) => void;
     } = {},
   ) {
-    this.#account = account;
+    this.#mainChat = {
+      id: MAIN_CHAT,
+      name: "演示公众号",
+      appId: account.appId,
+      openid: account.openid,
+      originalId: account.originalId,
+      keys: { token: account.token, appId: account.appId, encodingAESKey: account.encodingAESKey },
+      path: "/wechat",
+    };
+    this.#chats = [{ account: this.#mainChat, following: false }];
     this.#workerUrl = workerUrl;
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#onAction = options.onAction;
   }
 
   state(): PublicState {
+    const chats = this.#chats.map(({ account, following }) => ({
+      id: account.id,
+      name: account.name,
+      appId: account.appId,
+      openid: account.openid,
+      originalId: account.originalId,
+      path: account.path,
+      ...(account.mode ? { mode: account.mode } : {}),
+      following,
+    }));
+    const first = chats[0]!;
     return {
       ...this.settings,
       worker: this.worker,
       mode: this.mode,
-      following: this.following,
-      openid: this.#account.openid,
-      originalId: this.#account.originalId,
-      appId: this.#account.appId,
+      following: first.following,
+      openid: first.openid,
+      originalId: first.originalId,
+      appId: first.appId,
+      chats,
       workerUrl: this.#workerUrl,
     };
+  }
+
+  /** Whether the follower follows the chat's account (the first chat's by default). */
+  following(chat?: string): boolean {
+    return this.#chat(chat)?.following ?? false;
+  }
+
+  /**
+   * The accounts the follower chats with: the given ones (a 第三方平台's authorisers), or, with
+   * none, the Worker's own account again. A chat that stays keeps its following state.
+   */
+  setChats(accounts: ChatAccount[]): void {
+    const next = accounts.length > 0 ? accounts : [this.#mainChat];
+    this.#chats = next.map((account) => ({
+      account,
+      following: this.#chat(account.id)?.following ?? false,
+    }));
+    this.#emit({ type: "state", state: this.state() });
+  }
+
+  hasChat(id: string): boolean {
+    return this.#chat(id) !== undefined;
+  }
+
+  /** The chat a message the Worker sent through WeChat's API reaches, if any. */
+  chatReached(appId: string, to: string | string[]): string | undefined {
+    const everyone = to === "all" || (typeof to === "string" && to.startsWith("tag:"));
+    return this.#chats.find(
+      ({ account }) =>
+        account.appId === appId &&
+        (everyone || to === account.openid || (Array.isArray(to) && to.includes(account.openid))),
+    )?.account.id;
+  }
+
+  #chat(id: string | undefined) {
+    return id === undefined ? this.#chats[0] : this.#chats.find((c) => c.account.id === id);
   }
 
   /** Everything a newly connected page needs to redraw the conversation. */
@@ -164,26 +265,29 @@ export class PlaygroundSession {
     this.#record({ type: "arrived", message: { id: this.#nextId++, at: Date.now(), ...message } });
   }
 
-  /** Sends one push as WeChat would; resolves when WeChat is done with it (retries included). */
-  async act(action: FollowerAction): Promise<Exchange> {
+  /**
+   * Sends one push as WeChat would, in `chatId`'s chat (the first by default); resolves when
+   * WeChat is done with it (retries included).
+   */
+  async act(action: FollowerAction, chatId?: string): Promise<Exchange> {
+    const chat = this.#chat(chatId);
+    if (!chat) throw new Error(`no chat ${JSON.stringify(chatId)}`);
+    const { account } = chat;
     const built = buildPush(
       action,
-      {
-        originalId: this.#account.originalId,
-        openid: this.#account.openid,
-        following: this.following,
-      },
+      { originalId: account.originalId, openid: account.openid, following: chat.following },
       Math.floor(Date.now() / 1000),
     );
-    this.#onAction?.(action, this.following);
+    this.#onAction?.(action, chat.following, account);
     // WeChat changes the subscription at once, whatever the account answers.
-    if (built.followingAfter !== this.following) {
-      this.following = built.followingAfter;
+    if (built.followingAfter !== chat.following) {
+      chat.following = built.followingAfter;
       this.#emit({ type: "state", state: this.state() });
     }
     const exchange: Exchange = {
       id: this.#nextId++,
       at: Date.now(),
+      chat: account.id,
       action: action.type,
       summary: built.summary,
       status: "sending",
@@ -191,11 +295,17 @@ export class PlaygroundSession {
       delivering: { attempt: 1, startedMs: 0 },
     };
     this.#record({ type: "exchange", exchange });
-    const mode = this.mode;
-    this.log("simulator", `push #${exchange.id} (${action.type}, ${mode}) → POST /wechat`);
-    const result = await deliverPush(this.#account, built.xml, {
+    const mode = account.mode ?? this.mode;
+    this.log("simulator", `push #${exchange.id} (${action.type}, ${mode}) → POST ${account.path}`);
+    const delivery: DeliveryAccount = {
+      ...account.keys,
+      openid: account.openid,
+      originalId: account.originalId,
+    };
+    const result = await deliverPush(delivery, built.xml, {
       workerUrl: this.#workerUrl,
       mode,
+      path: account.path,
       ...(this.#attemptTimeoutMs ? { attemptTimeoutMs: this.#attemptTimeoutMs } : {}),
       onAttemptStart: (attempt, startedMs) => {
         if (attempt === 1) return;

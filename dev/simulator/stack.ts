@@ -13,13 +13,14 @@ import { createFakeLlm, type FakeLlm } from "../fake-llm/fake-llm";
 import { FakeWeChat } from "../fake-wechat/fake";
 import { platformState } from "../fake-wechat/platform-state";
 import { runConsoleAction, type ConsoleAction } from "./account-console";
-import { loadOrCreateCredentials } from "./credentials";
+import { authoriseDemoAccounts, authoriserChats, componentVars } from "./component-mode";
+import { loadOrCreateCredentials, type PlaygroundCredentials } from "./credentials";
 import { followOutbox } from "./outbox-feed";
 import { ensurePortFree } from "./ports";
 import { fireScheduled } from "./scheduler";
 import { createSimulatorServer, LLM_BASE_PATH } from "./server";
 import { PlaygroundSession } from "./session";
-import { DEFAULT_SETTINGS, type DemoBot, type PlaygroundSettings } from "./settings";
+import { DEFAULT_SETTINGS, type PlaygroundSettings } from "./settings";
 import {
   readPublishedMenu,
   readQrCodes,
@@ -27,7 +28,7 @@ import {
   recordFollowerAction,
 } from "./wechat-state";
 import { startWorker, type WorkerProcess } from "./worker-process";
-import { waitForPortFree, WorkerSwitch } from "./worker-switch";
+import { waitForPortFree, WorkerSwitch, type WorkerConfig } from "./worker-switch";
 
 export interface StackOptions {
   playgroundPort: number;
@@ -37,8 +38,9 @@ export interface StackOptions {
   /** Further Worker variables, e.g. WECHAT_REPLY_BUDGET_MS. */
   vars?: Record<string, string>;
   /**
-   * The page's switches to start with (default: the parrot, a verified service account, a model
-   * that takes 12 s). `bot` sets WECHAT_DEMO_BOT, whatever `vars` says.
+   * The page's switches to start with (default: the parrot, one account, a verified service
+   * account, a model that takes 12 s). `bot` sets WECHAT_DEMO_BOT, whatever `vars` says;
+   * `platform: "component"` starts as a 第三方平台 with two authorised demo accounts.
    */
   settings?: Partial<PlaygroundSettings>;
   /** Lines printed by wrangler (the Worker's logs included). */
@@ -51,9 +53,14 @@ export interface Stack {
   playgroundUrl: string;
   workerUrl: string;
   session: PlaygroundSession;
+  /** The generated development credentials (the admin key, for tests that ask /admin). */
+  credentials: PlaygroundCredentials;
   fake: FakeWeChat;
   llm: FakeLlm;
-  /** What the page's switches do; resolves once applied (a bot switch restarts the Worker). */
+  /**
+   * What the page's switches do; resolves once applied (a bot or platform switch restarts the
+   * Worker; entering the component mode also authorises the demo accounts).
+   */
   applySettings(change: Partial<PlaygroundSettings>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,8 +91,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     delayMs: settings.llmDelayMs,
   });
   const session = new PlaygroundSession(credentials, workerUrl, {
-    onAction: (action, wasFollowing) =>
-      recordFollowerAction(fake, credentials.openid, action, wasFollowing, credentials.appId),
+    onAction: (action, wasFollowing, chat) =>
+      recordFollowerAction(fake, chat.openid, action, wasFollowing, chat.appId),
   });
   session.update(settings);
   const simulatorLog = (line: string) => {
@@ -94,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   let worker: WorkerProcess | undefined;
-  const workerOptions = (bot: DemoBot) => ({
+  const workerOptions = ({ bot, platform }: WorkerConfig) => ({
     port: workerPort,
     stateDir: options.stateDir,
     vars: {
@@ -115,6 +122,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       LLM_API_BASE: `${simulatorBase}${LLM_BASE_PATH}`,
       LLM_API_KEY: credentials.llmApiKey,
       LLM_MODEL: "fake-model",
+      ...(platform === "component" ? componentVars(simulatorBase) : {}),
       ...options.vars,
       WECHAT_DEMO_BOT: bot,
     },
@@ -125,11 +133,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (line.trim() !== "") session.log("worker", line);
     },
   });
-  const switches = new WorkerSwitch(session, simulatorLog, async (bot) => {
+  /** The follower's chats for the platform; in component mode, once both accounts authorised. */
+  const enterPlatform = async (platform: WorkerConfig["platform"]) => {
+    if (platform !== "component") return session.setChats([]);
+    simulatorLog("第三方平台: pushing the ticket and authorising the two demo accounts…");
+    await authoriseDemoAccounts({
+      fake,
+      workerUrl,
+      adminKey: credentials.adminKey,
+      log: simulatorLog,
+    });
+    session.setChats(authoriserChats(credentials));
+  };
+  const switches = new WorkerSwitch(session, simulatorLog, async (config) => {
     await worker?.stop();
     worker = undefined;
     await waitForPortFree(workerPort);
-    worker = await startWorker(workerOptions(bot));
+    worker = await startWorker(workerOptions(config));
+    await enterPlatform(config.platform);
   });
   const applySettings = async (change: Partial<PlaygroundSettings>) => {
     if (change.accountType) {
@@ -146,7 +167,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       session.update({ llmDelayMs: change.llmDelayMs });
       simulatorLog(`fake model → answers after ${change.llmDelayMs / 1000} s`);
     }
-    if (change.bot) await switches.switchTo(change.bot);
+    if (change.bot || change.platform) {
+      await switches.switchTo({
+        ...(change.bot ? { bot: change.bot } : {}),
+        ...(change.platform ? { platform: change.platform } : {}),
+      });
+    }
   };
 
   const serverOptions = {
@@ -189,18 +215,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     );
 
   try {
-    worker = await startWorker(workerOptions(settings.bot));
+    worker = await startWorker(workerOptions(settings));
+    await enterPlatform(settings.platform);
   } catch (error) {
+    await worker?.stop();
     await stopServers();
     throw error;
   }
 
   const stopScheduler = fireScheduled(workerUrl, simulatorLog);
-  const stopOutbox = followOutbox(fake, session, credentials.openid);
+  const stopOutbox = followOutbox(fake, session);
   return {
     playgroundUrl,
     workerUrl,
     session,
+    credentials,
     fake,
     llm,
     applySettings,

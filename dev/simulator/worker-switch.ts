@@ -1,36 +1,51 @@
 /**
- * Switching the demo bot. The Worker's vars are fixed when `wrangler dev` starts, so a switch
- * restarts it: a few seconds, during which the page cannot push; local KV and Durable Objects
- * persist across it.
+ * Switching the demo bot or the platform (one account, or a 第三方平台 with two authorisers). The
+ * Worker's vars are fixed when `wrangler dev` starts, so a switch restarts it: a few seconds,
+ * during which the page cannot push; local KV and Durable Objects persist across it.
  */
 import { ensurePortFree } from "./ports";
 import type { PlaygroundSession } from "./session";
-import type { DemoBot } from "./settings";
+import type { DemoBot, Platform } from "./settings";
 
-/** Applies bot switches one at a time; the last one asked for wins. */
+/** What the Worker's vars depend on. */
+export interface WorkerConfig {
+  bot: DemoBot;
+  platform: Platform;
+}
+
+const describe = ({ bot, platform }: WorkerConfig) =>
+  `WECHAT_DEMO_BOT=${bot}${platform === "component" ? " and WECHAT_COMPONENT_*" : ""}`;
+
+/** Applies switches one at a time; the last one asked for wins. */
 export class WorkerSwitch {
   readonly #session: PlaygroundSession;
   readonly #log: (line: string) => void;
-  readonly #restart: (bot: DemoBot) => Promise<void>;
-  #running: DemoBot;
-  #wanted: DemoBot;
+  readonly #restart: (config: WorkerConfig) => Promise<void>;
+  #running: WorkerConfig;
+  #wanted: WorkerConfig;
   #busy: Promise<void> = Promise.resolve();
   #stopped = false;
 
+  /**
+   * `restart` stops the Worker and starts it with `config`; it resolves once the Worker can take
+   * pushes (in component mode: once the demo accounts are authorised).
+   */
   constructor(
     session: PlaygroundSession,
     log: (line: string) => void,
-    restart: (bot: DemoBot) => Promise<void>,
+    restart: (config: WorkerConfig) => Promise<void>,
   ) {
     this.#session = session;
     this.#log = log;
     this.#restart = restart;
-    this.#running = this.#wanted = session.settings.bot;
+    const { bot, platform } = session.settings;
+    this.#running = { bot, platform };
+    this.#wanted = { bot, platform };
   }
 
-  switchTo(bot: DemoBot): Promise<void> {
-    this.#wanted = bot;
-    this.#session.update({ bot });
+  switchTo(change: Partial<WorkerConfig>): Promise<void> {
+    this.#wanted = { ...this.#wanted, ...change };
+    this.#session.update(change);
     this.#busy = this.#busy.then(() => this.#apply());
     return this.#busy;
   }
@@ -42,15 +57,21 @@ export class WorkerSwitch {
   }
 
   async #apply(): Promise<void> {
-    const bot = this.#wanted;
-    if (this.#stopped || bot === this.#running) return;
+    const wanted = this.#wanted;
+    const running = this.#running;
+    if (this.#stopped || (wanted.bot === running.bot && wanted.platform === running.platform))
+      return;
     this.#session.update({ worker: "restarting" });
-    this.#log(`restarting the Worker with WECHAT_DEMO_BOT=${bot}…`);
+    this.#log(`restarting the Worker with ${describe(wanted)}…`);
     const started = Date.now();
     try {
-      await this.#restart(bot);
-      this.#running = bot;
-      this.#log(`the Worker runs the ${bot} bot (restarted in ${Date.now() - started} ms)`);
+      await this.#restart(wanted);
+      this.#running = wanted;
+      this.#log(
+        `the Worker runs the ${wanted.bot} bot` +
+          (wanted.platform === "component" ? " as a 第三方平台" : "") +
+          ` (restarted in ${Date.now() - started} ms)`,
+      );
       this.#session.update({ worker: "running" });
     } catch (error) {
       this.#session.update({ worker: "stopped" });
