@@ -136,6 +136,8 @@ export class PlaygroundSession {
   worker: WorkerStatus = "running";
   readonly #mainChat: ChatAccount;
   #chats: { account: ChatAccount; following: boolean }[];
+  /** Every chat there has been, so that one coming back keeps its following state. */
+  readonly #known = new Map<string, { account: ChatAccount; following: boolean }>();
   readonly #workerUrl: string;
   readonly #attemptTimeoutMs: number | undefined;
   readonly #onAction:
@@ -164,6 +166,7 @@ export class PlaygroundSession {
       path: "/wechat",
     };
     this.#chats = [{ account: this.#mainChat, following: false }];
+    this.#known.set(MAIN_CHAT, this.#chats[0]!);
     this.#workerUrl = workerUrl;
     this.#attemptTimeoutMs = options.attemptTimeoutMs;
     this.#onAction = options.onAction;
@@ -201,14 +204,15 @@ export class PlaygroundSession {
 
   /**
    * The accounts the follower chats with: the given ones (a 第三方平台's authorisers), or, with
-   * none, the Worker's own account again. A chat that stays keeps its following state.
+   * none, the Worker's own account again. A chat seen before keeps its following state.
    */
   setChats(accounts: ChatAccount[]): void {
     const next = accounts.length > 0 ? accounts : [this.#mainChat];
-    this.#chats = next.map((account) => ({
-      account,
-      following: this.#chat(account.id)?.following ?? false,
-    }));
+    this.#chats = next.map((account) => {
+      const chat = { account, following: this.#known.get(account.id)?.following ?? false };
+      this.#known.set(account.id, chat);
+      return chat;
+    });
     this.#emit({ type: "state", state: this.state() });
   }
 

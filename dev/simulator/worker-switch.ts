@@ -21,7 +21,8 @@ export class WorkerSwitch {
   readonly #session: PlaygroundSession;
   readonly #log: (line: string) => void;
   readonly #restart: (config: WorkerConfig) => Promise<void>;
-  #running: WorkerConfig;
+  /** Undefined after a failed restart: whatever runs (if anything) is restarted by the next switch. */
+  #running: WorkerConfig | undefined;
   #wanted: WorkerConfig;
   #busy: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -59,7 +60,7 @@ export class WorkerSwitch {
   async #apply(): Promise<void> {
     const wanted = this.#wanted;
     const running = this.#running;
-    if (this.#stopped || (wanted.bot === running.bot && wanted.platform === running.platform))
+    if (this.#stopped || (wanted.bot === running?.bot && wanted.platform === running.platform))
       return;
     this.#session.update({ worker: "restarting" });
     this.#log(`restarting the Worker with ${describe(wanted)}…`);
@@ -74,6 +75,7 @@ export class WorkerSwitch {
       );
       this.#session.update({ worker: "running" });
     } catch (error) {
+      this.#running = undefined;
       this.#session.update({ worker: "stopped" });
       this.#log(`the Worker did not restart: ${(error as Error).message}`);
       throw error;
