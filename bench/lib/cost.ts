@@ -146,10 +146,12 @@ export interface RemoteLatencyRow {
 const DELIVERY_TIMEOUT_MS = 5_000;
 const LAST_DELIVERY = 3;
 /**
- * After a phase, before the counters are read: answers go to the ledger half a second after
- * they are given (isolate-memory.ts), late replies and parts right after the answer.
+ * After a phase, before the counters are read: the last answers wait up to the record delay
+ * (WECHAT_DEDUPE_RECORD_DELAY_MS, 2 s by default; src/dedupe/ledger-exchange.ts) for a call to
+ * ride on, then go on their own, and that call is counted too; late replies and parts go right
+ * after the answer.
  */
-const SETTLE_MS = 900;
+const SETTLE_MS = 2_500;
 
 let seed = (Math.floor(Math.random() * 1e5) + 1) * 10_000;
 
