@@ -316,8 +316,11 @@ export function renderReport(report: Report): string {
     "",
     "### Size and startup",
     "",
-    `Deployed bundle: ${kb(report.bundle.deployed.bytes)}, gzip ${kb(report.bundle.deployed.gzipBytes)}; ` +
-      `with --minify: ${kb(report.bundle.minified.bytes)}, gzip ${kb(report.bundle.minified.gzipBytes)}.`,
+    `Deployed bundle: ${kb(report.bundle.deployed.bytes)}, gzip ${kb(report.bundle.deployed.gzipBytes)}` +
+      // wrangler.toml minifies already; a --minify build is worth a mention only when it differs.
+      (report.bundle.minified.bytes === report.bundle.deployed.bytes
+        ? " (wrangler.toml's build is minified)."
+        : `; with --minify: ${kb(report.bundle.minified.bytes)}, gzip ${kb(report.bundle.minified.gzipBytes)}.`),
     `Largest parts (bytes each source contributes to the deployed output): ${composition}.`,
     `Startup CPU (wrangler check startup, non-idle samples of its cpuprofile): ` +
       `${report.startup.activeMs.toFixed(1)} ms median of ` +
