@@ -28,7 +28,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FAKE_COMPONENT } from "../../dev/fake-wechat/endpoints/component-account";
@@ -36,7 +35,7 @@ import { signPush, textPushXml, type Account } from "../../dev/fake-wechat/sign-
 import { MessageCrypt } from "../../src/wechat/message-crypt";
 import { parseXml, textOf } from "../../src/wechat/xml";
 import { PROJECT_DIR } from "./build";
-import { startServer, type ServerProcess } from "./process-tree";
+import { freePort, startServer, type ServerProcess } from "./process-tree";
 import { ACCOUNT } from "./pushes";
 import type { Budget } from "./report";
 
@@ -99,17 +98,6 @@ const ALARM_HEADROOM_MS = 5_000;
 const COLD_TIMEOUT_MS = 120_000;
 
 const appidOf = (index: number) => `wx5ca1ab1e${index.toString(16).padStart(8, "0")}`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The storm's Worker, bundled by wrangler as it deploys (wrangler.toml's bindings). */
 function buildStormWorker(): string {

@@ -9,6 +9,7 @@
 import { appendFileSync } from "node:fs";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 const TICKS_PER_SECOND = Number(spawnSync("getconf", ["CLK_TCK"]).stdout?.toString().trim()) || 100;
 
@@ -145,4 +146,16 @@ export function machineTicks(): { busy: number; total: number } {
   const total = values.reduce((a, b) => a + b, 0);
   // idle + iowait are the 4th and 5th values.
   return { busy: total - values[3]! - (values[4] ?? 0), total };
+}
+
+/** A loopback port nothing listens on right now, for a server about to start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

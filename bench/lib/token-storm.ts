@@ -7,10 +7,9 @@
  * WeChat is the project's fake (dev/fake-wechat/serve.ts) on loopback; it counts token fetches.
  */
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { PROJECT_DIR } from "./build";
-import { startServer, type ServerProcess } from "./process-tree";
+import { freePort, startServer, type ServerProcess } from "./process-tree";
 
 export type StormResult =
   | { ran: false; reason: string }
@@ -37,17 +36,6 @@ export interface StormOptions {
 
 /** dev/fake-wechat/ served for one account, as bench/start.mjs bundles it. */
 const FAKE_SERVER = join(PROJECT_DIR, "bench", "results", ".build", "fake-wechat.mjs");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The fake WeChat API on loopback, for one account; undefined when it is missing. */
 export async function startFakeWeChat(
