@@ -8,12 +8,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { apiErrorResponse } from "../http/api-error-response";
 import { readBoundedText } from "../http/read-body";
-import { requireAccount } from "../http/require-account";
 import { createApiClient } from "../token";
 import type { WeChatApiClient } from "../wechat/api/client";
 import { ApiInputError } from "../wechat/api/input-error";
 import { MenuInvalidError } from "../wechat/api/menu";
-import type { AccountConfig } from "../config";
+import { adminAccount, type AdminAccount } from "./admin-account";
 
 // A draft holds up to 8 articles of under 1 MB each, plus JSON's own overhead.
 const MAX_JSON_BYTES = 8 * 1024 * 1024 + 256 * 1024;
@@ -33,13 +32,14 @@ export async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
 
 /**
  * Runs `call` with the account's API client and answers its result as JSON (`{ ok: true }` when
- * it returns nothing). The account comes from requireAccount (503 naming a missing setting).
+ * it returns nothing). The account comes from adminAccount (a configured account, 503 naming a
+ * missing setting, or a 第三方平台 authoriser).
  */
 export async function withClient(
   c: Context<AppEnv>,
-  call: (client: WeChatApiClient, account: AccountConfig) => Promise<unknown>,
+  call: (client: WeChatApiClient, account: AdminAccount) => Promise<unknown>,
 ): Promise<Response> {
-  const account = requireAccount(c);
+  const account = await adminAccount(c);
   if (!account.ok) return account.response;
   try {
     const result = await call(createApiClient(c.env, account.config), account.config);

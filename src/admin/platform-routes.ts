@@ -23,7 +23,6 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
 import { apiErrorResponse } from "../http/api-error-response";
 import { readBoundedText } from "../http/read-body";
-import { requireAccount } from "../http/require-account";
 import { createApiClient } from "../token";
 import {
   customMessageProblem,
@@ -53,6 +52,7 @@ import {
   type TemplateMessage,
 } from "../wechat/api/template";
 import type { WeChatApiClient } from "../wechat/api/client";
+import { adminAccount } from "./admin-account";
 
 const MAX_JSON_BYTES = 256 * 1024;
 // Largest documented material (10 MB) plus multipart overhead.
@@ -72,7 +72,7 @@ async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
 
 /** Runs `call` with the Worker's API client; settings missing → 503, WeChat's refusals → 502. */
 async function withClient(c: Context<AppEnv>, call: (client: WeChatApiClient) => Promise<unknown>) {
-  const account = requireAccount(c);
+  const account = await adminAccount(c);
   if (!account.ok) return account.response;
   try {
     return c.json((await call(createApiClient(c.env, account.config))) ?? { ok: true });

@@ -19,8 +19,8 @@
  * With several accounts, name the follower's account: `deliverReply(env, openid, reply, { appid })`
  * (an openid is only meaningful within its account). Without it, the single account.
  */
-import { resolveUnlistedAccount } from "../accounts";
-import { configuredAccount, loadConfig, type WeChatConfig } from "../config";
+import { resolveAccount } from "../accounts";
+import { loadConfig, type WeChatConfig } from "../config";
 import type { Env } from "../env";
 import { accountLedger, followerIdIn, ledgerPartition } from "../dedupe";
 import { createApiClient } from "../token";
@@ -60,8 +60,7 @@ async function accountOf(
   appid: string | undefined,
 ): Promise<WeChatConfig> {
   if (appid === undefined) return config;
-  const account =
-    configuredAccount(config, appid) ?? (await resolveUnlistedAccount(env, config, appid));
+  const account = await resolveAccount(env, config, appid);
   if (!account) throw new Error("no account with this appid is configured here");
   return account;
 }
