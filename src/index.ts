@@ -2,7 +2,8 @@
  * wechat-edge: a WeChat Official Account (公众号) backend on Cloudflare Workers.
  *
  * The framework: `createWorker` around a bot written with `WeChatRouter`, the reply builders, the
- * typed messages and events, `deliverReply` for answers computed after the push, the typed
+ * typed messages and events, `deliverReply` for answers computed after the push,
+ * `accountApiClient` for API calls outside a push, the typed
  * errors, and the Durable Object classes the Worker's wrangler.toml binds (re-export them from
  * the Worker's entry module). The pure protocol is `wechat-edge/core`; the typed API modules are
  * `wechat-edge/api`.
@@ -23,6 +24,7 @@ export type * from "./wechat/message";
 export type { BotContext } from "./bot/context";
 export type { WeChatEdgeEnv, WeChatEdgeVars, WeChatEdgeBindings } from "./env";
 export { deliverReply, type DeliveryOutcome } from "./callback/deliver-reply";
+export { accountApiClient } from "./accounts/account-api-client";
 export { WeChatApiError, WeChatTransportError } from "./wechat/api/errors";
 export { WeChatApiClient } from "./wechat/api/client";
 export { TokenUnavailableError } from "./token/errors";

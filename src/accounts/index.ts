@@ -7,3 +7,4 @@
  */
 export { resolveUnlistedAccount } from "./unlisted-account";
 export { resolveAccount } from "./resolve-account";
+export { accountApiClient } from "./account-api-client";
