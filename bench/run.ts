@@ -7,6 +7,7 @@
  * `--smoke` runs every part with tiny request counts: it proves the harness works, its figures
  * mean nothing.
  */
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAKE_APPSECRET } from "../dev/fake-wechat/fake";
@@ -62,7 +63,8 @@ const SMOKE_REQUESTS: Record<(typeof CONCURRENCY)[number], number> = { 32: 300, 
 const MAX_REQUESTS = 60_000;
 const VERIFY = smoke ? 2 : 5;
 
-const ADMIN_KEY = "benchAdminKey0123456789abcdef0123456789";
+// A fresh admin key each run, for the local Workers it starts: never a key in the repository.
+const ADMIN_KEY = `bench-${randomUUID()}`;
 const SECRETS = {
   WECHAT_TOKEN: ACCOUNT.token,
   WECHAT_APPID: ACCOUNT.appId,

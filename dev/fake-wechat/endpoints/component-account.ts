@@ -5,7 +5,8 @@
  */
 export const FAKE_COMPONENT = {
   appid: "wx00c0ffee00c0ffee",
-  appsecret: "c0ffee00c0ffee00c0ffee00c0ffee00",
+  // A visible pattern in the shape WeChat uses (32 hex digits), not a secret of anyone's.
+  appsecret: "c0ffee00".repeat(4),
   token: "componenttoken1",
   encodingAESKey: "ComponentAesKey0123456789abcdefghijklmnopqr",
 } as const;
