@@ -304,10 +304,9 @@ async function answerPushRequest(
   if (await signatureReused(env, ctx, config, push, kind, body.text)) return plain(REPLAYED, 401);
   // WeChat's 全网发布 test is answered here, before any hook or handler sees it (its test
   // accounts only, src/component/release-test.ts).
-  const releaseTest =
-    config.accountSource === "authorizer"
-      ? releaseTestReply(push.message, env, config, (promise) => ctx.waitUntil(promise))
-      : undefined;
+  const releaseTest = releaseTestReply(push.message, env, config, (promise) =>
+    ctx.waitUntil(promise),
+  );
   if (releaseTest) {
     const xml = renderReplyXml(releaseTest, push.message, nowSeconds());
     if (xml === undefined) return plain(NO_REPLY_BODY);

@@ -60,11 +60,12 @@ export async function admitPush(
   partition?: string,
   recordDelayMs: number = RECORD_DELAY_MS,
 ): Promise<Admission> {
-  // The follower's id in the ledger (claims shard, kept replies), within the account's partition.
+  // The follower's id in the ledger (kept replies), within the account's partition.
   const openid = followerIdIn(partition, message.fromUserName);
   if (partition !== undefined) key = `${partition}:${key}`;
   const line = memory.line(partition);
-  const ledger = accountLedger(env, partition);
+  // Built only when asked: most pushes are fresh and never call the ledger here.
+  const ledger = () => accountLedger(env, partition);
   // Known from the push's own replay check, which has just come back (ledger-exchange.ts).
   const owed = (await line.owedFollowers(env, Date.now())).has(openid);
   const now = Date.now();
@@ -74,7 +75,7 @@ export async function admitPush(
     // delivery is the last. A copy of an answered push gets its answer here.
     const held = here.answered ? undefined : await hold?.();
     if (!held) return { run: false, replyXml: await waitHere(here, waitMs) };
-    const claim = await ledger.claim(key, waitMs, held).catch(ledgerUnavailable);
+    const claim = await ledger().claim(key, waitMs, held).catch(ledgerUnavailable);
     // Owner: the handler here has not claimed yet (it claims long before a re-send is due).
     if (!claim || claim.state === "owner") {
       return { run: false, replyXml: await waitHere(here, waitMs) };
@@ -94,7 +95,7 @@ export async function admitPush(
 
   // A copy of a push that is not fresh may be a re-send of a held one: ask only then.
   const held = ageSeconds >= FRESH_PUSH_SECONDS ? await hold?.() : undefined;
-  const claim = await ledger.claim(key, waitMs, held).catch(ledgerUnavailable);
+  const claim = await ledger().claim(key, waitMs, held).catch(ledgerUnavailable);
   if (!claim) {
     memory.forget(key);
     return { run: true, kept: [], ticket: undefined };
@@ -105,7 +106,7 @@ export async function admitPush(
     else memory.answer(entry, replyXml, Date.now());
     return notRun(claim);
   }
-  const kept = owed ? await takeKept(ledger, line, openid) : [];
+  const kept = owed ? await takeKept(ledger(), line, openid) : [];
   return {
     run: true,
     kept,
@@ -155,7 +156,7 @@ async function waitHere(entry: RecentPush, waitMs: number): Promise<string | und
 /** The handler's side of the rule: how its outcome is recorded. */
 export class PushTicket {
   #claim: Promise<boolean> | undefined;
-  readonly #ledger: ReturnType<typeof accountLedger>;
+  #stub: ReturnType<typeof accountLedger> | undefined;
 
   constructor(
     private readonly env: Ledgers,
@@ -167,8 +168,12 @@ export class PushTicket {
     claimed: boolean,
     private readonly recordDelayMs: number,
   ) {
-    this.#ledger = accountLedger(env, line.partition);
     if (claimed) this.#claim = Promise.resolve(true);
+  }
+
+  /** The account's ledger instance, built on first use: a push answered in time never needs it. */
+  get #ledger(): ReturnType<typeof accountLedger> {
+    return (this.#stub ??= accountLedger(this.env, this.line.partition));
   }
 
   /** Claims the push now if it ran unclaimed; false when the ledger cannot be counted on. */
