@@ -11,6 +11,7 @@ import { readBoundedText } from "../http/read-body";
 import { createApiClient } from "../token";
 import type { WeChatApiClient } from "../wechat/api/client";
 import { ApiInputError } from "../wechat/api/input-error";
+import { MediaFileError } from "../wechat/api/media";
 import { MenuInvalidError } from "../wechat/api/menu";
 import { adminAccount, type AdminAccount } from "./admin-account";
 
@@ -19,9 +20,9 @@ const MAX_JSON_BYTES = 8 * 1024 * 1024 + 256 * 1024;
 
 type JsonBody = { ok: true; value: unknown } | { ok: false; response: Response };
 
-/** The request's JSON body, or the 4xx to answer (413 past the largest draft WeChat takes). */
-export async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
-  const read = await readBoundedText(c.req.raw, MAX_JSON_BYTES);
+/** The request's JSON body, or the 4xx to answer (413 past `limit`: by default the largest draft). */
+export async function jsonBody(c: Context<AppEnv>, limit = MAX_JSON_BYTES): Promise<JsonBody> {
+  const read = await readBoundedText(c.req.raw, limit);
   if (!read.ok) return { ok: false, response: c.json({ error: read.reason }, read.status) };
   try {
     return { ok: true, value: JSON.parse(read.text) };
@@ -46,6 +47,7 @@ export async function withClient(
     return c.json(result ?? { ok: true });
   } catch (error) {
     if (error instanceof ApiInputError) return c.json({ error: error.problem }, 400);
+    if (error instanceof MediaFileError) return c.json({ error: error.message }, 400);
     if (error instanceof MenuInvalidError) {
       return c.json({ error: "the menu breaks WeChat's rules", problems: error.problems }, 400);
     }

@@ -19,11 +19,7 @@
  * back as 502 with errcode and hint (src/http/api-error-response.ts).
  */
 import { Hono } from "hono/tiny";
-import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import { apiErrorResponse } from "../http/api-error-response";
-import { readBoundedText } from "../http/read-body";
-import { createApiClient } from "../token";
 import {
   customMessageProblem,
   sendCustomMessage,
@@ -40,7 +36,6 @@ import {
 import {
   addPermanentMaterial,
   isMediaType,
-  MediaFileError,
   PERMANENT_MATERIAL_LIMITS,
   uploadTemporaryMedia,
 } from "../wechat/api/media";
@@ -51,42 +46,18 @@ import {
   templateMessageProblem,
   type TemplateMessage,
 } from "../wechat/api/template";
-import type { WeChatApiClient } from "../wechat/api/client";
-import { adminAccount } from "./admin-account";
+import { jsonBody, withClient } from "./call-wechat";
 
+// Menus, template and mass messages are small; drafts (call-wechat.ts's default) are not.
 const MAX_JSON_BYTES = 256 * 1024;
 // Largest documented material (10 MB) plus multipart overhead.
 const MAX_UPLOAD_BYTES = PERMANENT_MATERIAL_LIMITS.video.maxBytes + 64 * 1024;
-
-type JsonBody = { ok: true; value: unknown } | { ok: false; response: Response };
-
-async function jsonBody(c: Context<AppEnv>): Promise<JsonBody> {
-  const read = await readBoundedText(c.req.raw, MAX_JSON_BYTES);
-  if (!read.ok) return { ok: false, response: c.json({ error: read.reason }, read.status) };
-  try {
-    return { ok: true, value: JSON.parse(read.text) };
-  } catch {
-    return { ok: false, response: c.json({ error: "the body must be JSON" }, 400) };
-  }
-}
-
-/** Runs `call` with the Worker's API client; settings missing → 503, WeChat's refusals → 502. */
-async function withClient(c: Context<AppEnv>, call: (client: WeChatApiClient) => Promise<unknown>) {
-  const account = await adminAccount(c);
-  if (!account.ok) return account.response;
-  try {
-    return c.json((await call(createApiClient(c.env, account.config))) ?? { ok: true });
-  } catch (error) {
-    if (error instanceof MediaFileError) return c.json({ error: error.message }, 400);
-    return apiErrorResponse(error);
-  }
-}
 
 export function platformAdminRoutes() {
   const app = new Hono<AppEnv>();
 
   app.post("/menu", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const check = validateMenu(body.value);
     if (!check.ok)
@@ -107,7 +78,7 @@ export function platformAdminRoutes() {
   );
 
   app.post("/template/send", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const problem = templateMessageProblem(body.value);
     if (problem) return c.json({ error: problem }, 400);
@@ -115,7 +86,7 @@ export function platformAdminRoutes() {
   });
 
   app.post("/mass/send", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const problem = massMessageProblem(body.value);
     if (problem) return c.json({ error: problem }, 400);
@@ -123,7 +94,7 @@ export function platformAdminRoutes() {
   });
 
   app.post("/mass/preview", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const message = body.value as Record<string, unknown> | null;
     const to = message?.touser ?? message?.towxname;
@@ -149,7 +120,7 @@ export function platformAdminRoutes() {
   });
 
   app.post("/mass/delete", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const { msg_id: msgId, article_idx: articleIdx } = (body.value ?? {}) as Record<
       string,
@@ -174,7 +145,7 @@ export function platformAdminRoutes() {
   });
 
   app.post("/custom/send", async (c) => {
-    const body = await jsonBody(c);
+    const body = await jsonBody(c, MAX_JSON_BYTES);
     if (!body.ok) return body.response;
     const problem = customMessageProblem(body.value);
     if (problem) return c.json({ error: problem }, 400);
